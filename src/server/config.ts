@@ -1,0 +1,201 @@
+/**
+ * The reference server's configuration, read from the environment once at start.
+ *
+ * Every variable is checked here; a bad value throws a {@link ConfigError} naming the variable,
+ * and `main.ts` prints that one line and exits with code 1.
+ */
+
+/** A configuration value that cannot be used. `message` names the variable. */
+export class ConfigError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+/** Claim-mapping presets the library offers (issue 2, section 4). */
+export const PRESETS = ['auth0', 'rfc9068', 'okta', 'entra', 'cognito', 'keycloak'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export const AUTHZ_MODES = ['filter', 'reject'] as const;
+export type AuthzMode = (typeof AUTHZ_MODES)[number];
+
+export const DEFAULT_POLICIES = ['public', 'authenticated', 'deny'] as const;
+export type DefaultPolicy = (typeof DEFAULT_POLICIES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
+
+/** The audience of the reference API when it runs with the embedded dev issuer. */
+export const DEV_AUDIENCE = 'https://api.allow-clients.dev/graphql';
+
+/** Hosts the embedded dev issuer may bind. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** How to reach the token issuer: a real one from the environment, or the embedded dev issuer. */
+export interface AuthConfig {
+  /** Exact issuer; null when the embedded dev issuer provides it at start. */
+  readonly issuer: string | null;
+  readonly audience: string;
+  /** Explicit JWKS URI; null to use discovery. */
+  readonly jwksUri: string | null;
+  readonly preset: PresetName;
+  /** Name of the custom client claim; null for the library's default. */
+  readonly clientClaim: string | null;
+  readonly algorithms: readonly string[];
+  readonly allowAnonymous: boolean;
+}
+
+/** The embedded dev issuer's settings (only when AUTH_ISSUER is unset). */
+export interface DevIssuerConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Everything the reference server needs. */
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly auth: AuthConfig;
+  readonly authz: { readonly mode: AuthzMode; readonly defaultPolicy: DefaultPolicy };
+  readonly logLevel: LogLevel;
+  readonly production: boolean;
+  readonly introspection: boolean;
+  /** Request bodies larger than this are refused with 413. */
+  readonly maxBodyBytes: number;
+  /** Null when a real issuer is configured: nothing dev-only starts then. */
+  readonly devIssuer: DevIssuerConfig | null;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and checks the configuration.
+ *
+ * @throws ConfigError naming the first variable with a bad value.
+ * @example
+ * ```ts
+ * const config = readConfig(process.env);
+ * ```
+ */
+export function readConfig(env: Env): ServerConfig {
+  const production = env['NODE_ENV'] === 'production';
+  const issuer = optional(env, 'AUTH_ISSUER');
+  if (issuer !== null) absoluteUrl('AUTH_ISSUER', issuer);
+  const audienceValue = optional(env, 'AUTH_AUDIENCE');
+  if (issuer !== null && audienceValue === null) {
+    throw new ConfigError('AUTH_AUDIENCE', 'is required when AUTH_ISSUER is set (your API identifier)');
+  }
+  const jwksUri = optional(env, 'AUTH_JWKS_URI');
+  if (jwksUri !== null) {
+    if (issuer === null) throw new ConfigError('AUTH_JWKS_URI', 'needs AUTH_ISSUER (the embedded dev issuer serves its own JWKS)');
+    absoluteUrl('AUTH_JWKS_URI', jwksUri);
+  }
+  const clientClaim = optional(env, 'AUTH_CLIENT_CLAIM');
+  const algorithms = list(env, 'AUTH_ALGORITHMS') ?? ['RS256'];
+  for (const alg of algorithms) {
+    if (!(ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigError('AUTH_ALGORITHMS', `must list algorithms among ${ALGORITHMS.join(', ')} (got "${alg}")`);
+    }
+  }
+
+  const devIssuer: DevIssuerConfig | null =
+    issuer === null
+      ? {
+          host: loopbackHost(env),
+          port: integer(env, 'DEV_ISSUER_PORT', 4001, 0, 65535),
+        }
+      : null;
+  if (issuer === null && production) {
+    throw new ConfigError('AUTH_ISSUER', 'is required when NODE_ENV=production (the embedded issuer is for development only)');
+  }
+
+  return {
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    auth: {
+      issuer,
+      audience: audienceValue ?? DEV_AUDIENCE,
+      jwksUri,
+      preset: oneOf(env, 'AUTH_PRESET', PRESETS, 'auth0'),
+      clientClaim,
+      algorithms,
+      allowAnonymous: boolean(env, 'AUTH_ALLOW_ANONYMOUS', false),
+    },
+    authz: {
+      mode: oneOf(env, 'AUTHZ_MODE', AUTHZ_MODES, 'filter'),
+      defaultPolicy: oneOf(env, 'AUTHZ_DEFAULT_POLICY', DEFAULT_POLICIES, 'authenticated'),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    production,
+    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    devIssuer,
+  };
+}
+
+/** The value of a variable, or null when unset or blank. */
+function optional(env: Env, name: string): string | null {
+  const value = env[name];
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+function list(env: Env, name: string): string[] | null {
+  const value = optional(env, name);
+  if (value === null) return null;
+  const items = value.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new ConfigError(name, 'must be a comma-separated list without empty items');
+  return items;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = optional(env, name);
+  if (value === null) return fallback;
+  const found = allowed.find((item) => item === value);
+  if (found === undefined) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+  return found;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name);
+  if (value === null) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `must be true or false (got "${value}")`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = optional(env, name);
+  if (value === null) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${value}")`);
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${value}")`);
+  return parsed;
+}
+
+function absoluteUrl(name: string, value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL (got "${value}")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, `must be an http(s) URL (got "${value}")`);
+  }
+}
+
+function loopbackHost(env: Env): string {
+  const host = optional(env, 'DEV_ISSUER_HOST') ?? '127.0.0.1';
+  if (!LOOPBACK_HOSTS.has(host)) {
+    throw new ConfigError('DEV_ISSUER_HOST', `must be a loopback address (127.0.0.1, ::1 or localhost): the dev issuer never binds anything else (got "${host}")`);
+  }
+  return host;
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
+
+function expectConfigError(env: Record<string, string>, variable: string, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    readConfig(env);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  const error = thrown as ConfigError;
+  expect(error.variable).toBe(variable);
+  expect(error.message.startsWith(`${variable} `)).toBe(true);
+  expect(error.message).toMatch(message);
+}
+
+describe('readConfig', () => {
+  it('starts the embedded dev issuer with safe defaults when nothing is set', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 4000,
+      auth: { issuer: null, audience: DEV_AUDIENCE, jwksUri: null, preset: 'auth0', clientClaim: null, algorithms: ['RS256'], allowAnonymous: false },
+      authz: { mode: 'filter', defaultPolicy: 'authenticated' },
+      logLevel: 'info',
+      production: false,
+      introspection: true,
+      maxBodyBytes: 1024 * 1024,
+      devIssuer: { host: '127.0.0.1', port: 4001 },
+    });
+  });
+
+  it('starts nothing dev-only when AUTH_ISSUER is set', () => {
+    const config = readConfig({ AUTH_ISSUER: 'https://tenant.auth0.com/', AUTH_AUDIENCE: 'https://api.example.com' });
+    expect(config.devIssuer).toBeNull();
+    expect(config.auth.issuer).toBe('https://tenant.auth0.com/');
+    expect(config.auth.audience).toBe('https://api.example.com');
+  });
+
+  it('reads every variable', () => {
+    const config = readConfig({
+      AUTH_ISSUER: 'https://tenant.auth0.com/',
+      AUTH_AUDIENCE: 'api',
+      AUTH_JWKS_URI: 'https://tenant.auth0.com/.well-known/jwks.json',
+      AUTH_PRESET: 'rfc9068',
+      AUTH_CLIENT_CLAIM: 'https://example.com/client',
+      AUTH_ALGORITHMS: 'RS256, PS256',
+      AUTH_ALLOW_ANONYMOUS: 'true',
+      AUTHZ_MODE: 'reject',
+      AUTHZ_DEFAULT_POLICY: 'deny',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      GRAPHQL_INTROSPECTION: 'true',
+      PORT: '0',
+      HOST: '0.0.0.0',
+      MAX_BODY_BYTES: '2048',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 0,
+      auth: {
+        jwksUri: 'https://tenant.auth0.com/.well-known/jwks.json',
+        preset: 'rfc9068',
+        clientClaim: 'https://example.com/client',
+        algorithms: ['RS256', 'PS256'],
+        allowAnonymous: true,
+      },
+      authz: { mode: 'reject', defaultPolicy: 'deny' },
+      logLevel: 'warn',
+      production: true,
+      introspection: true,
+      maxBodyBytes: 2048,
+    });
+  });
+
+  it('turns introspection off in production unless GRAPHQL_INTROSPECTION=true', () => {
+    const config = readConfig({ NODE_ENV: 'production', AUTH_ISSUER: 'https://i.example/', AUTH_AUDIENCE: 'api' });
+    expect(config.introspection).toBe(false);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT', /integer between 0 and 65535/],
+    [{ PORT: '70000' }, 'PORT', /integer between 0 and 65535/],
+    [{ AUTH_ISSUER: 'tenant.auth0.com', AUTH_AUDIENCE: 'api' }, 'AUTH_ISSUER', /absolute URL/],
+    [{ AUTH_ISSUER: 'ftp://tenant.auth0.com/', AUTH_AUDIENCE: 'api' }, 'AUTH_ISSUER', /http\(s\) URL/],
+    [{ AUTH_ISSUER: 'https://tenant.auth0.com/' }, 'AUTH_AUDIENCE', /required when AUTH_ISSUER is set/],
+    [{ AUTH_JWKS_URI: 'https://x.example/jwks' }, 'AUTH_JWKS_URI', /needs AUTH_ISSUER/],
+    [{ AUTH_PRESET: 'auth1' }, 'AUTH_PRESET', /one of auth0, rfc9068, okta, entra, cognito, keycloak/],
+    [{ AUTH_ALGORITHMS: 'RS256,none' }, 'AUTH_ALGORITHMS', /got "none"/],
+    [{ AUTH_ALGORITHMS: 'HS256' }, 'AUTH_ALGORITHMS', /got "HS256"/],
+    [{ AUTH_ALGORITHMS: 'RS256,,PS256' }, 'AUTH_ALGORITHMS', /without empty items/],
+    [{ AUTH_ALLOW_ANONYMOUS: 'yes' }, 'AUTH_ALLOW_ANONYMOUS', /true or false/],
+    [{ AUTHZ_MODE: 'strict' }, 'AUTHZ_MODE', /one of filter, reject/],
+    [{ AUTHZ_DEFAULT_POLICY: 'allow' }, 'AUTHZ_DEFAULT_POLICY', /one of public, authenticated, deny/],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of fatal/],
+    [{ GRAPHQL_INTROSPECTION: 'on' }, 'GRAPHQL_INTROSPECTION', /true or false/],
+    [{ MAX_BODY_BYTES: '10' }, 'MAX_BODY_BYTES', /between 1024/],
+    [{ DEV_ISSUER_HOST: '0.0.0.0' }, 'DEV_ISSUER_HOST', /loopback/],
+    [{ DEV_ISSUER_PORT: '-1' }, 'DEV_ISSUER_PORT', /integer/],
+    [{ NODE_ENV: 'production' }, 'AUTH_ISSUER', /required when NODE_ENV=production/],
+  ])('refuses %o naming %s', (env, variable, message) => {
+    expectConfigError(env, variable, message);
+  });
+});
