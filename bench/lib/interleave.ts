@@ -1,0 +1,112 @@
+/**
+ * Interleaved in-process timing: every round runs each variant once (a batch of iterations),
+ * in an order that alternates between rounds, so that drift in machine load affects every variant
+ * alike and ratios can be taken per round. Warm-up rounds are discarded.
+ *
+ * Each batch is timed with process.hrtime.bigint around `iterations` calls; the per-operation time
+ * of the round is total / iterations. The result of the first and the last call of every batch is
+ * checked (outside the timed region): a wrong answer marks the variant failed and it is not
+ * reported as a timing.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** One thing to time. */
+export interface Variant<R = unknown> {
+  readonly name: string;
+  /** Runs one operation. May be async. */
+  readonly run: () => R | Promise<R>;
+  /** Throws when a result is wrong. Called on sampled results, outside the timed region. */
+  readonly check: (result: R) => void;
+}
+
+/** Options of {@link runInterleaved}. */
+export interface InterleaveOptions {
+  readonly rounds: number;
+  readonly warmupRounds: number;
+  /** Each batch runs at least this long (iterations are calibrated in the first warm-up round). */
+  readonly minBatchMs: number;
+  /** Upper bound of iterations per batch. */
+  readonly maxIterations?: number;
+  /** Lower bound of iterations per batch. */
+  readonly minIterations?: number;
+  /** Stop adding rounds once this much time has passed (the remaining rounds are skipped). */
+  readonly budgetMs?: number;
+}
+
+/** What happened to one variant. */
+export interface VariantSamples {
+  readonly name: string;
+  /** Per measured round, nanoseconds per operation. */
+  readonly nsPerOp: number[];
+  iterations: number;
+  /** Results checked (sampled). */
+  checks: number;
+  /** The first wrong answer, if any; the variant's timings are then void. */
+  failure: string | null;
+}
+
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+
+/** Whether `--expose-gc` is on (GC runs between batches). */
+export const gcExposed = typeof gc === 'function';
+
+async function timeBatch<R>(variant: Variant<R>, iterations: number): Promise<{ ns: number; first: R; last: R }> {
+  let first: R | undefined;
+  let last: R | undefined;
+  const start = process.hrtime.bigint();
+  for (let index = 0; index < iterations; index += 1) {
+    let result = variant.run();
+    if (result instanceof Promise) result = await result;
+    if (index === 0) first = result as R;
+    last = result as R;
+  }
+  const ns = Number(process.hrtime.bigint() - start);
+  return { ns, first: first as R, last: last as R };
+}
+
+/** Runs interleaved rounds and returns per-variant samples (measured rounds only). */
+export async function runInterleaved(variants: readonly Variant<never>[] | readonly Variant[], options: InterleaveOptions): Promise<VariantSamples[]> {
+  const list = variants as readonly Variant[];
+  const maxIterations = options.maxIterations ?? 1_000_000;
+  const minIterations = options.minIterations ?? 1;
+  const samples: VariantSamples[] = list.map((variant) => ({ name: variant.name, nsPerOp: [], iterations: 1, checks: 0, failure: null }));
+  const started = performance.now();
+  const totalRounds = options.warmupRounds + options.rounds;
+  for (let round = 0; round < totalRounds; round += 1) {
+    const measured = round >= options.warmupRounds;
+    if (measured && options.budgetMs !== undefined && round > options.warmupRounds + 2 && performance.now() - started > options.budgetMs) break;
+    // A, B, C in even rounds and C, B, A in odd ones: position effects cancel out in the ratios.
+    const order = list.map((_, index) => index);
+    if (round % 2 === 1) order.reverse();
+    for (const index of order) {
+      const variant = list[index] as Variant;
+      const sample = samples[index] as VariantSamples;
+      if (sample.failure !== null) continue;
+      if (round === 0) {
+        // Calibrate: one call, then enough iterations to last minBatchMs.
+        const probe = await timeBatch(variant, 1);
+        try {
+          variant.check(probe.first);
+          sample.checks += 1;
+        } catch (error) {
+          sample.failure = error instanceof Error ? error.message : String(error);
+          continue;
+        }
+        const perOpMs = Math.max(probe.ns / 1e6, 1e-6);
+        sample.iterations = Math.min(maxIterations, Math.max(minIterations, Math.ceil(options.minBatchMs / perOpMs)));
+      }
+      gc?.();
+      const batch = await timeBatch(variant, sample.iterations);
+      try {
+        variant.check(batch.first);
+        variant.check(batch.last);
+        sample.checks += 2;
+      } catch (error) {
+        sample.failure = error instanceof Error ? error.message : String(error);
+        continue;
+      }
+      if (measured) sample.nsPerOp.push(batch.ns / sample.iterations);
+    }
+  }
+  return samples;
+}

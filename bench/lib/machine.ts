@@ -1,0 +1,30 @@
+/** What the numbers were measured on. */
+import { execFileSync } from 'node:child_process';
+import { cpus, freemem, loadavg, totalmem, type as osType, release } from 'node:os';
+import { gcExposed } from './interleave.js';
+import { hasTaskset } from './pin.js';
+
+/** Machine, runtime and load at the start of the run. */
+export function describeMachine(): Record<string, string> {
+  const cpuList = cpus();
+  let model = cpuList[0]?.model ?? 'unknown';
+  if (model.trim() === '' || model === 'unknown') {
+    try {
+      model = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).trim() || model;
+    } catch {
+      // keep 'unknown'
+    }
+  }
+  const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  return {
+    CPU: model.trim(),
+    'Logical cores': String(cpuList.length),
+    Memory: `${gib(totalmem())} total, ${gib(freemem())} free at start`,
+    OS: `${osType()} ${release()}`,
+    Node: process.version,
+    'V8': process.versions.v8,
+    'GC between rounds': gcExposed ? 'yes (--expose-gc)' : 'no (run with node --expose-gc)',
+    'Core pinning': hasTaskset() ? 'taskset: load generator on core 0, server on core 1' : 'none (taskset not found)',
+    'Load average at start': loadavg().map((value) => value.toFixed(2)).join(', '),
+  };
+}
