@@ -1,0 +1,166 @@
+/**
+ * DEV ONLY: an OAuth 2.0 authorization server on loopback, built on oidc-provider, so that
+ * `npm start` works without an Auth0 tenant.
+ *
+ * - client-credentials for the partner applications of dev/clients.json (client_secret_basic or
+ *   client_secret_post, as each one is registered);
+ * - authorization code with PKCE for the first-party frontend, with oidc-provider's development
+ *   login (any user name and password is accepted);
+ * - RS256 JWT access tokens for the API's audience (RFC 9068 profile: `typ: at+jwt`, `client_id`,
+ *   `jti`), carrying the same client claim as the Auth0 Actions in auth0/ (`{ id, name, metadata }`),
+ *   plus `azp` and, for client-credentials, `gty` as Auth0 writes them, so the `auth0` preset
+ *   reads these tokens too.
+ *
+ * It refuses to bind anything but loopback and is never started when AUTH_ISSUER is set.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import Provider, { errors } from 'oidc-provider';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { DevClient } from './devClients.js';
+
+/** Scopes the reference API understands; the union of every demo client's scopes. */
+export const API_SCOPES = ['catalog:read', 'orders:read', 'orders:write', 'reports:read', 'stock:read'] as const;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Options of {@link startDevIssuer}. */
+export interface DevIssuerOptions {
+  /** Loopback host to bind (127.0.0.1, ::1 or localhost). */
+  readonly host: string;
+  /** Port to bind; 0 for an ephemeral port. */
+  readonly port: number;
+  /** The API's audience (resource indicator) that access tokens are issued for. */
+  readonly audience: string;
+  /** Name of the client claim written into access tokens. */
+  readonly clientClaim: string;
+  readonly clients: readonly DevClient[];
+  /** Access token lifetime in seconds (default 3600). */
+  readonly accessTokenTtl?: number;
+}
+
+/** A running dev issuer. */
+export interface DevIssuer {
+  /** The issuer identifier, e.g. `http://127.0.0.1:4001`. */
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly tokenEndpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded dev issuer.
+ *
+ * @throws TypeError when `host` is not a loopback address.
+ */
+export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssuer> {
+  if (!LOOPBACK.has(options.host)) {
+    throw new TypeError(`"host" must be a loopback address: the dev issuer never binds ${options.host}`);
+  }
+  const byId = new Map(options.clients.map((client) => [client.id, client]));
+  const ttl = options.accessTokenTtl ?? 3600;
+
+  // Bind first so the issuer URL carries the real port (port 0 in tests).
+  const server = createServer();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(options.port, options.host, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const issuer = `http://${hostInUrl}:${port}`;
+
+  const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+
+  const configuration: Configuration = {
+    clients: options.clients.map(toClientMetadata),
+    jwks: { keys: [{ ...signingKey, kid: `dev-${randomBytes(6).toString('hex')}`, alg: 'RS256', use: 'sig' }] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    scopes: ['openid', ...API_SCOPES],
+    claims: { openid: ['sub'] },
+    pkce: { required: () => true },
+    ttl: { AccessToken: ttl, ClientCredentials: ttl, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => options.audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          if (resourceIndicator !== options.audience) throw new errors.InvalidTarget();
+          return {
+            scope: API_SCOPES.join(' '),
+            audience: options.audience,
+            accessTokenTTL: ttl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    extraTokenClaims: (_ctx: KoaContextWithOIDC, token) => {
+      const client = byId.get(token.clientId ?? '');
+      if (client === undefined) return undefined;
+      return {
+        azp: client.id,
+        ...(token.kind === 'ClientCredentials' ? { gty: 'client-credentials' } : {}),
+        [options.clientClaim]: { id: client.id, name: client.name, metadata: { ...client.metadata } },
+      };
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  server.on('request', provider.callback());
+
+  return {
+    issuer,
+    jwksUri: `${issuer}/jwks`,
+    tokenEndpoint: `${issuer}/token`,
+    port,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolveClose());
+      }),
+  };
+}
+
+function toClientMetadata(client: DevClient): ClientMetadata {
+  if (client.kind === 'machine') {
+    return {
+      client_id: client.id,
+      client_secret: client.secret,
+      client_name: client.name,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+      scope: client.scopes.join(' '),
+    };
+  }
+  return {
+    client_id: client.id,
+    client_name: client.name,
+    application_type: 'native',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [client.redirectUri],
+    token_endpoint_auth_method: 'none',
+    scope: ['openid', ...client.scopes].join(' '),
+  };
+}
