@@ -1,0 +1,158 @@
+import type { CostModel } from './documentMeter.js';
+
+/**
+ * The options of the operation limits and their checking, once, at construction.
+ */
+
+/** The four limits applied to one operation. */
+export interface LimitValues {
+  /** Deepest selection allowed (graphql-armor max-depth). */
+  readonly depth: number;
+  /** Aliases allowed in one operation, `__typename` aliases excepted (graphql-armor max-aliases). */
+  readonly aliases: number;
+  /** Lexical tokens allowed in one document (graphql's parser `maxLexicalTokens`). */
+  readonly tokens: number;
+  /** Highest estimated cost (graphql-armor cost-limit). */
+  readonly cost: number;
+}
+
+/**
+ * Higher (or lower) limits for chosen client tiers, read from the client metadata under `key`.
+ *
+ * @example
+ * ```ts
+ * { key: 'tier', values: { platinum: { depth: 15, cost: 20_000 } } }
+ * ```
+ */
+export interface LimitTiers {
+  /** The client metadata key whose string value names the tier (e.g. `tier`). */
+  readonly key: string;
+  /** Limits per tier value; a tier's missing limits are the defaults. */
+  readonly values: Readonly<Record<string, Partial<LimitValues>>>;
+}
+
+/** A pino-compatible logger (objects-first calls); only `info` is used. */
+export interface LimitsLogger {
+  info(object: Record<string, unknown>, message?: string): void;
+}
+
+/** Options of {@link createOperationLimits}. */
+export interface OperationLimitsOptions {
+  /** Limits of every caller without a configured tier (defaults: {@link DEFAULT_LIMITS}). */
+  readonly default?: Partial<LimitValues>;
+  /** Per-tier limits from client metadata. */
+  readonly tiers?: LimitTiers;
+  /** The cost model (graphql-armor cost-limit defaults: object 2, scalar 1, depth factor 1.5). */
+  readonly costModel?: Partial<CostModel>;
+  /** A fragment spread does not add a level to depth and cost (default false). */
+  readonly flattenFragments?: boolean;
+  /** Leave `__schema` selections out of depth and cost (default true, as graphql-armor). */
+  readonly ignoreIntrospection?: boolean;
+  /** Where refusals are logged (client id, limit, measured value). */
+  readonly logger?: LimitsLogger;
+}
+
+/** The defaults: graphql-armor's for aliases, tokens and cost; depth 10 rather than 6, for real schemas. */
+export const DEFAULT_LIMITS: LimitValues = Object.freeze({ depth: 10, aliases: 15, tokens: 1000, cost: 5000 });
+
+const LIMIT_NAMES = ['depth', 'aliases', 'tokens', 'cost'] as const;
+const OPTION_NAMES = new Set(['default', 'tiers', 'costModel', 'flattenFragments', 'ignoreIntrospection', 'logger']);
+
+/** Options after checking. */
+export interface CheckedLimitOptions {
+  readonly defaults: LimitValues;
+  readonly tierKey: string | null;
+  readonly tiers: ReadonlyMap<string, LimitValues>;
+  readonly costModel: CostModel;
+  readonly flattenFragments: boolean;
+  readonly ignoreIntrospection: boolean;
+  readonly logger: LimitsLogger | null;
+}
+
+/**
+ * Checks the options of {@link createOperationLimits}.
+ *
+ * @throws TypeError naming the option at fault.
+ */
+export function checkLimitOptions(options: unknown): CheckedLimitOptions {
+  if (options === undefined) options = {};
+  if (!isRecord(options)) throw new TypeError('"options" must be an object');
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new TypeError(`"${name}" is not an option of the operation limits`);
+  }
+  const defaults = checkLimitValues(options['default'], DEFAULT_LIMITS, 'default');
+  let tierKey: string | null = null;
+  const tiers = new Map<string, LimitValues>();
+  const tierOption = options['tiers'];
+  if (tierOption !== undefined) {
+    if (!isRecord(tierOption)) throw new TypeError('"tiers" must be an object { key, values }');
+    const key = tierOption['key'];
+    if (typeof key !== 'string' || key.length === 0) throw new TypeError('"tiers.key" must be a non-empty string');
+    tierKey = key;
+    const values = tierOption['values'];
+    if (!isRecord(values)) throw new TypeError('"tiers.values" must be an object mapping tier names to limits');
+    for (const [tier, limits] of Object.entries(values)) {
+      tiers.set(tier, checkLimitValues(limits, defaults, `tiers.values.${tier}`));
+    }
+  }
+  const costOption = options['costModel'] ?? {};
+  if (!isRecord(costOption)) throw new TypeError('"costModel" must be an object');
+  const costModel: CostModel = {
+    objectCost: checkNumber(costOption['objectCost'], 2, 'costModel.objectCost'),
+    scalarCost: checkNumber(costOption['scalarCost'], 1, 'costModel.scalarCost'),
+    depthCostFactor: checkNumber(costOption['depthCostFactor'], 1.5, 'costModel.depthCostFactor'),
+  };
+  const logger = options['logger'];
+  if (logger !== undefined && (!isRecord(logger) || typeof logger['info'] !== 'function')) {
+    throw new TypeError('"logger" must have an info(object, message) method');
+  }
+  return {
+    defaults,
+    tierKey,
+    tiers,
+    costModel,
+    flattenFragments: checkBoolean(options['flattenFragments'], false, 'flattenFragments'),
+    ignoreIntrospection: checkBoolean(options['ignoreIntrospection'], true, 'ignoreIntrospection'),
+    logger: logger === undefined ? null : (logger as unknown as LimitsLogger),
+  };
+}
+
+function checkLimitValues(value: unknown, fallback: LimitValues, option: string): LimitValues {
+  if (value === undefined) return fallback;
+  if (!isRecord(value)) throw new TypeError(`"${option}" must be an object of limits (depth, aliases, tokens, cost)`);
+  for (const name of Object.keys(value)) {
+    if (!(LIMIT_NAMES as readonly string[]).includes(name)) {
+      throw new TypeError(`"${option}.${name}" is not a limit (depth, aliases, tokens, cost)`);
+    }
+  }
+  const result: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) {
+    const limit = value[name];
+    if (limit === undefined) {
+      result[name] = fallback[name];
+    } else if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= (name === 'aliases' ? 0 : 1)) {
+      result[name] = limit;
+    } else {
+      throw new TypeError(`"${option}.${name}" must be an integer ${name === 'aliases' ? '>= 0' : '>= 1'}`);
+    }
+  }
+  return Object.freeze(result as unknown as LimitValues);
+}
+
+function checkNumber(value: unknown, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`"${option}" must be a finite number >= 0`);
+  }
+  return value;
+}
+
+function checkBoolean(value: unknown, fallback: boolean, option: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`"${option}" must be a boolean`);
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,129 @@
+import { getOperationAST, Kind } from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode, ParseOptions } from 'graphql';
+import type { Principal } from '../auth/principal.js';
+import { LimitError } from '../errors.js';
+import type { LimitErrorCode } from '../errors.js';
+import { createDocumentMeter } from './documentMeter.js';
+import type { DocumentMeasures, OperationMeasures } from './documentMeter.js';
+import { checkLimitOptions } from './limitOptions.js';
+import type { LimitValues, OperationLimitsOptions } from './limitOptions.js';
+
+/** Fixed texts for callers; the measured value and the limit go to the log only. */
+export const LIMIT_MESSAGES: Readonly<Record<'depth' | 'aliases' | 'tokens' | 'cost', { code: LimitErrorCode; message: string }>> = {
+  tokens: { code: 'ERR_TOO_MANY_TOKENS', message: 'The operation has too many tokens' },
+  depth: { code: 'ERR_QUERY_TOO_DEEP', message: 'The operation is nested too deeply' },
+  aliases: { code: 'ERR_TOO_MANY_ALIASES', message: 'The operation has too many aliases' },
+  cost: { code: 'ERR_QUERY_TOO_COSTLY', message: 'The operation is too costly' },
+};
+
+/** What {@link OperationLimits.check} needs to know about a request. */
+export interface LimitCheckRequest {
+  readonly schema: GraphQLSchema;
+  /** The parsed document (keep it the same object for the same text: measures are cached per document). */
+  readonly document: DocumentNode;
+  /** The operation to run, if already resolved (Apollo's `requestContext.operation`). */
+  readonly operation?: OperationDefinitionNode | null;
+  /** The name of the operation to run; when neither is given or the name is ambiguous, every operation is checked. */
+  readonly operationName?: string | null;
+  /** The caller, or null for an anonymous one (default limits). */
+  readonly principal: Principal | null;
+}
+
+/** Operation limits per caller, built once by {@link createOperationLimits}. */
+export interface OperationLimits {
+  /**
+   * Options for graphql's `parse` (Apollo Server's `parseOptions`): the highest token limit of
+   * any tier, so that no document above every limit is ever fully parsed.
+   */
+  readonly parseOptions: Readonly<ParseOptions>;
+  /** The highest token limit of any tier (what `parseOptions` enforces). */
+  readonly maxTokens: number;
+  /** The limits that apply to a caller (its tier's, else the defaults). */
+  limitsFor(principal: Principal | null): LimitValues;
+  /** Measures a document (cached per document object). */
+  measure(schema: GraphQLSchema, document: DocumentNode): DocumentMeasures;
+  /**
+   * Checks an operation against the caller's limits.
+   *
+   * @throws LimitError `ERR_TOO_MANY_TOKENS`, `ERR_QUERY_TOO_DEEP`, `ERR_TOO_MANY_ALIASES` or `ERR_QUERY_TOO_COSTLY`.
+   */
+  check(request: LimitCheckRequest): void;
+}
+
+/**
+ * Creates the operation limits: depth, aliases, tokens and cost, measured by the graphql-armor
+ * rules, with higher limits for chosen client tiers read from the client metadata.
+ *
+ * Use it with Apollo Server through {@link operationLimitsPlugin} and `parseOptions`, or with any
+ * graphql-js server by calling `check` between validation and execution.
+ *
+ * @throws TypeError naming the option when an option is wrong.
+ * @example
+ * ```ts
+ * const limits = createOperationLimits({
+ *   default: { depth: 8, aliases: 10, tokens: 800, cost: 3000 },
+ *   tiers: { key: 'tier', values: { platinum: { depth: 12, cost: 20_000 } } },
+ * });
+ * const server = new ApolloServer<AuthContext>({
+ *   schema,
+ *   parseOptions: limits.parseOptions,
+ *   plugins: [operationLimitsPlugin(limits, { realm: 'api' })],
+ * });
+ * ```
+ */
+export function createOperationLimits(options?: OperationLimitsOptions): OperationLimits {
+  const checked = checkLimitOptions(options);
+  const { defaults, tierKey, tiers, logger } = checked;
+  const maxTokens = Math.max(defaults.tokens, ...[...tiers.values()].map((limits) => limits.tokens));
+  const meter = createDocumentMeter({
+    costModel: checked.costModel,
+    flattenFragments: checked.flattenFragments,
+    ignoreIntrospection: checked.ignoreIntrospection,
+  });
+
+  const tierOf = (principal: Principal | null): string | null => {
+    if (principal === null || tierKey === null) return null;
+    const value = principal.client.metadata?.[tierKey];
+    return typeof value === 'string' && tiers.has(value) ? value : null;
+  };
+
+  const limitsFor = (principal: Principal | null): LimitValues => {
+    const tier = tierOf(principal);
+    return tier === null ? defaults : (tiers.get(tier) ?? defaults);
+  };
+
+  const refuse = (name: keyof typeof LIMIT_MESSAGES, measured: number, limit: number, principal: Principal | null): never => {
+    const { code, message } = LIMIT_MESSAGES[name];
+    const detail = `${name} ${measured} > ${limit}`;
+    logger?.info({ code, clientId: principal?.client.id ?? null, tier: tierOf(principal), measured, limit }, 'operation refused by a limit');
+    throw new LimitError(code, message, { detail });
+  };
+
+  const check = (request: LimitCheckRequest): void => {
+    const limits = limitsFor(request.principal);
+    const measures = meter(request.schema, request.document);
+    if (measures.tokens > limits.tokens) refuse('tokens', measures.tokens, limits.tokens, request.principal);
+    const chosen = request.operation ?? getOperationAST(request.document, request.operationName ?? undefined);
+    const operations: OperationDefinitionNode[] =
+      chosen !== null && chosen !== undefined
+        ? [chosen]
+        : request.document.definitions.filter((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION);
+    for (const operation of operations) {
+      const measured: OperationMeasures | undefined = measures.operations.get(operation);
+      // An operation the meter did not see (a document rebuilt since): measure it as unbounded.
+      const { depth, aliases, cost } = measured ?? { depth: Infinity, aliases: Infinity, cost: Infinity };
+      if (depth > limits.depth) refuse('depth', depth, limits.depth, request.principal);
+      if (aliases > limits.aliases) refuse('aliases', aliases, limits.aliases, request.principal);
+      if (cost > limits.cost) refuse('cost', cost, limits.cost, request.principal);
+    }
+  };
+
+  return {
+    // maxTokens is graphql's older name for maxLexicalTokens: set both so no 16.x parser ignores the limit.
+    parseOptions: Object.freeze({ maxLexicalTokens: maxTokens, maxTokens, maxComments: maxTokens }),
+    maxTokens,
+    limitsFor,
+    measure: (schema, document) => meter(schema, document),
+    check,
+  };
+}

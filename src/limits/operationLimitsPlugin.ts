@@ -1,0 +1,78 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { AuthContext } from '../auth/context.js';
+import { LimitError } from '../errors.js';
+import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { countSourceTokens } from './documentMeter.js';
+import { LIMIT_MESSAGES } from './operationLimits.js';
+import type { OperationLimits } from './operationLimits.js';
+
+/** Options of {@link operationLimitsPlugin}. */
+export interface OperationLimitsPluginOptions {
+  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
+  readonly realm: string;
+}
+
+/**
+ * The Apollo Server plugin that applies {@link OperationLimits} to every operation, with the
+ * caller's limits (its tier's), after validation and before execution. A refusal is a 400 with
+ * `extensions.code` `QUERY_TOO_DEEP`, `TOO_MANY_ALIASES`, `TOO_MANY_TOKENS` or `QUERY_TOO_COSTLY`.
+ *
+ * Pass `limits.parseOptions` as the server's `parseOptions` too: documents above the highest
+ * token limit then stop at parsing, and this plugin answers them with `TOO_MANY_TOKENS` rather
+ * than a generic parse failure.
+ *
+ * @throws TypeError when `realm` is not a valid realm.
+ * @example
+ * ```ts
+ * new ApolloServer<AuthContext>({ schema, parseOptions: limits.parseOptions, plugins: [operationLimitsPlugin(limits, { realm: 'api' })] });
+ * ```
+ */
+export function operationLimitsPlugin<TContext extends AuthContext>(
+  limits: OperationLimits,
+  options: OperationLimitsPluginOptions,
+): ApolloServerPlugin<TContext> {
+  if (typeof limits !== 'object' || limits === null || typeof limits.check !== 'function') {
+    throw new TypeError('"limits" must come from createOperationLimits');
+  }
+  const realm = assertRealm((options as Partial<OperationLimitsPluginOptions> | undefined)?.realm, 'realm');
+  const tokensError = (): LimitError => new LimitError(LIMIT_MESSAGES.tokens.code, LIMIT_MESSAGES.tokens.message);
+
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
+      let tooManyTokensAtParse = false;
+      return {
+        async parsingDidStart(requestContext) {
+          return async (error?: Error) => {
+            // The parser stops at the highest limit; find out, within that bound, whether this is why.
+            const source = requestContext.source;
+            if (error !== undefined && source !== undefined && countSourceTokens(source, limits.maxTokens) > limits.maxTokens) {
+              tooManyTokensAtParse = true;
+            }
+          };
+        },
+        async didResolveOperation(requestContext) {
+          try {
+            limits.check({
+              schema: requestContext.schema,
+              document: requestContext.document,
+              operation: requestContext.operation ?? null,
+              operationName: requestContext.request.operationName ?? null,
+              principal: requestContext.contextValue.principal ?? null,
+            });
+          } catch (error) {
+            throw toGraphQLError(error, { realm });
+          }
+        },
+        async willSendResponse(requestContext) {
+          if (!tooManyTokensAtParse) return;
+          const challenge = httpChallenge(tokensError(), realm);
+          requestContext.response.body = {
+            kind: 'single',
+            singleResult: { errors: [{ message: challenge.message, extensions: { code: challenge.code } }] },
+          };
+          requestContext.response.http.status = challenge.status;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,272 @@
+import { ApolloServer } from '@apollo/server';
+import type { GraphQLResponse } from '@apollo/server';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { parse, validate } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessKeyOf, createOperationLimits, LimitError, operationLimitsPlugin } from '../../src/index.js';
+import type { AuthContext, JsonValue, OperationLimits, Principal } from '../../src/index.js';
+
+/**
+ * The operation limits on their own: measures cross-checked against graphql-armor's own rules and
+ * graphql's parser, tiers from client metadata, and the Apollo plugin in the real request pipeline.
+ */
+
+const typeDefs = /* GraphQL */ `
+  type Query { node: Node!, nodes(first: Int): [Node!]!, ping: String! }
+  type Node { id: ID!, name: String!, child: Node!, children(first: Int): [Node!]! }
+`;
+
+let calls = 0;
+const node = (depth: number): Record<string, unknown> => ({
+  id: `n${depth}`,
+  name: `node ${depth}`,
+  child: () => node(depth + 1),
+  children: () => [node(depth + 1)],
+});
+const schema: GraphQLSchema = makeExecutableSchema({
+  typeDefs,
+  resolvers: {
+    Query: {
+      node: () => {
+        calls += 1;
+        return node(0);
+      },
+      nodes: () => {
+        calls += 1;
+        return [node(0)];
+      },
+      ping: () => {
+        calls += 1;
+        return 'pong';
+      },
+    },
+  },
+});
+
+function principal(metadata: Record<string, JsonValue> | null, id = 'partner-app'): Principal {
+  const parts = { kind: 'machine' as const, client: { id, name: id, metadata }, scopes: [] };
+  return { ...parts, claims: {}, accessKey: accessKeyOf(parts) };
+}
+
+/** `{ node { child { child { ... id } } } }` with `levels` object levels below `node`. */
+function deepQuery(levels: number): string {
+  return `{ node { ${'child { '.repeat(levels)}id${' }'.repeat(levels)} } }`;
+}
+function aliasQuery(count: number): string {
+  return `{ ${Array.from({ length: count }, (_, index) => `a${index}: ping`).join(' ')} }`;
+}
+
+const bronze = principal({ tier: 'bronze' }, 'bronze-app');
+const platinum = principal({ tier: 'platinum' }, 'platinum-app');
+
+describe('createOperationLimits', () => {
+  it.each([
+    [{ default: { depth: 0 } }, '"default.depth" must be an integer >= 1'],
+    [{ default: { depth: 2.5 } }, '"default.depth" must be an integer >= 1'],
+    [{ default: { aliases: -1 } }, '"default.aliases" must be an integer >= 0'],
+    [{ default: { tokens: '100' } }, '"default.tokens" must be an integer >= 1'],
+    [{ default: { height: 3 } }, '"default.height" is not a limit'],
+    [{ tiers: { key: '', values: {} } }, '"tiers.key" must be a non-empty string'],
+    [{ tiers: { key: 'tier' } }, '"tiers.values" must be an object'],
+    [{ tiers: { key: 'tier', values: { gold: { cost: Infinity } } } }, '"tiers.values.gold.cost" must be an integer >= 1'],
+    [{ costModel: { depthCostFactor: -1 } }, '"costModel.depthCostFactor" must be a finite number >= 0'],
+    [{ flattenFragments: 'yes' }, '"flattenFragments" must be a boolean'],
+    [{ logger: {} }, '"logger" must have an info(object, message) method'],
+    [{ maxDepth: 3 }, '"maxDepth" is not an option'],
+  ])('refuses %j with a TypeError naming the option', (options, message) => {
+    expect(() => createOperationLimits(options as never)).toThrow(TypeError);
+    expect(() => createOperationLimits(options as never)).toThrow(message);
+  });
+
+  it('gives a tier its own limits over the defaults, and the defaults to unknown tiers and anonymous callers', () => {
+    const limits = createOperationLimits({
+      default: { depth: 5, aliases: 4, tokens: 200, cost: 100 },
+      tiers: { key: 'tier', values: { platinum: { depth: 9, cost: 1000 } } },
+    });
+    expect(limits.limitsFor(platinum)).toEqual({ depth: 9, aliases: 4, tokens: 200, cost: 1000 });
+    expect(limits.limitsFor(bronze)).toEqual({ depth: 5, aliases: 4, tokens: 200, cost: 100 });
+    expect(limits.limitsFor(principal({ tier: ['platinum'] }))).toEqual(limits.limitsFor(bronze));
+    expect(limits.limitsFor(null)).toEqual(limits.limitsFor(bronze));
+  });
+
+  it('sets the parser limit to the highest token limit of any tier', () => {
+    const limits = createOperationLimits({ default: { tokens: 100 }, tiers: { key: 'tier', values: { platinum: { tokens: 400 }, bronze: { tokens: 50 } } } });
+    expect(limits.maxTokens).toBe(400);
+    expect(limits.parseOptions).toMatchObject({ maxLexicalTokens: 400 });
+  });
+});
+
+describe('operation measures', () => {
+  const limits = createOperationLimits();
+  const documents = [
+    deepQuery(0),
+    deepQuery(7),
+    aliasQuery(12),
+    '{ nodes(first: 50) { id children(first: 3) { name } } }',
+    'query A { ...F } fragment F on Query { node { child { ...G } } } fragment G on Node { a: id b: name child { id } }',
+    '{ node { ... on Node { child { ... on Node { id } } } } }',
+    '# comment\n{ ping # trailing\n }',
+  ];
+
+  it.each(documents)('agrees with graphql-armor rules at the measured value: %s', (text) => {
+    const document = parse(text);
+    const [measured] = [...limits.measure(schema, document).operations.values()];
+    if (measured === undefined) throw new Error('no operation measured');
+    // graphql-armor's own rules accept at the measured value and reject just below it.
+    const errorsAt = (rule: Parameters<typeof validate>[2]): number => validate(schema, document, rule).length;
+    const rejects = (run: () => number): boolean => {
+      try {
+        return run() > 0;
+      } catch {
+        return true;
+      }
+    };
+    expect(rejects(() => errorsAt([maxDepthRule({ n: measured.depth })]))).toBe(false);
+    expect(rejects(() => errorsAt([maxAliasesRule({ n: measured.aliases })]))).toBe(false);
+    expect(rejects(() => errorsAt([costLimitRule({ maxCost: measured.cost })]))).toBe(false);
+    if (measured.depth > 0) expect(rejects(() => errorsAt([maxDepthRule({ n: measured.depth - 1 })]))).toBe(true);
+    if (measured.aliases > 0) expect(rejects(() => errorsAt([maxAliasesRule({ n: measured.aliases - 1 })]))).toBe(true);
+    expect(rejects(() => errorsAt([costLimitRule({ maxCost: measured.cost - 0.5 })]))).toBe(true);
+  });
+
+  it.each(documents)("counts tokens exactly as graphql's parser limit does: %s", (text) => {
+    const tokens = limits.measure(schema, parse(text)).tokens;
+    expect(() => parse(text, { maxLexicalTokens: tokens })).not.toThrow();
+    expect(() => parse(text, { maxLexicalTokens: tokens - 1 })).toThrow(/tokens/);
+  });
+
+  it('measures each operation of a document on its own', () => {
+    const document = parse(`query Shallow { ping } query Deep ${deepQuery(6).slice(0)}`);
+    const measured = [...limits.measure(schema, document).operations.values()];
+    expect(measured.map((m) => m.depth)).toEqual([1, 8]);
+  });
+});
+
+describe('OperationLimits.check', () => {
+  const limits = createOperationLimits({
+    default: { depth: 4, aliases: 3, tokens: 60, cost: 40 },
+    tiers: { key: 'tier', values: { platinum: { depth: 8, aliases: 10, tokens: 120, cost: 400 } } },
+  });
+  const check = (text: string, who: Principal | null, operationName?: string): void =>
+    limits.check({ schema, document: parse(text), principal: who, operationName: operationName ?? null });
+  const codeOf = (run: () => void): string | null => {
+    try {
+      run();
+      return null;
+    } catch (error) {
+      expect(error).toBeInstanceOf(LimitError);
+      return (error as LimitError).code;
+    }
+  };
+
+  it.each([
+    ['a deep query', deepQuery(4), 'ERR_QUERY_TOO_DEEP'],
+    ['an alias flood', aliasQuery(5), 'ERR_TOO_MANY_ALIASES'],
+    ['too many tokens', `{ ${'ping '.repeat(70)}}`, 'ERR_TOO_MANY_TOKENS'],
+    ['a costly query', '{ nodes(first: 30) { id name } }', 'ERR_QUERY_TOO_COSTLY'],
+  ])('refuses %s for the default tier and admits it for platinum', (_name, text, code) => {
+    expect(codeOf(() => check(text, bronze))).toBe(code);
+    expect(codeOf(() => check(text, null))).toBe(code);
+    expect(codeOf(() => check(text, platinum))).toBeNull();
+  });
+
+  it('checks the chosen operation only, and every operation when none is named', () => {
+    const text = `query Shallow { ping } query Deep ${deepQuery(5)}`;
+    expect(codeOf(() => check(text, bronze, 'Shallow'))).toBeNull();
+    expect(codeOf(() => check(text, bronze, 'Deep'))).toBe('ERR_QUERY_TOO_DEEP');
+    expect(codeOf(() => check(text, bronze))).toBe('ERR_QUERY_TOO_DEEP');
+  });
+
+  it('counts fragments: depth hidden in a named fragment is still found', () => {
+    const text = 'query { ...F } fragment F on Query { node { child { child { child { id } } } } }';
+    expect(codeOf(() => check(text, bronze))).toBe('ERR_QUERY_TOO_DEEP');
+  });
+
+  it('keeps the measured value and the limit out of the message, in the detail for the log', () => {
+    const logged: Record<string, unknown>[] = [];
+    const logging = createOperationLimits({ default: { depth: 2 }, logger: { info: (object) => logged.push(object) } });
+    let caught: unknown;
+    try {
+      logging.check({ schema, document: parse(deepQuery(3)), principal: bronze });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LimitError);
+    expect((caught as LimitError).message).toBe('The operation is nested too deeply');
+    expect((caught as LimitError).detail).toBe('depth 5 > 2');
+    expect(logged).toEqual([{ code: 'ERR_QUERY_TOO_DEEP', clientId: 'bronze-app', tier: null, measured: 5, limit: 2 }]);
+  });
+});
+
+describe('operationLimitsPlugin', () => {
+  let limits: OperationLimits;
+  let server: ApolloServer<AuthContext>;
+
+  beforeAll(async () => {
+    limits = createOperationLimits({
+      default: { depth: 4, aliases: 3, tokens: 60, cost: 40 },
+      tiers: { key: 'tier', values: { platinum: { depth: 8, aliases: 10, tokens: 120, cost: 400 } } },
+    });
+    server = new ApolloServer<AuthContext>({
+      schema,
+      parseOptions: limits.parseOptions,
+      plugins: [operationLimitsPlugin(limits, { realm: 'test' })],
+    });
+    await server.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  async function run(query: string, who: Principal | null): Promise<{ status: number | undefined; result: Record<string, unknown> }> {
+    const response: GraphQLResponse = await server.executeOperation({ query }, { contextValue: { principal: who } });
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    return { status: response.http.status, result: response.body.singleResult as Record<string, unknown> };
+  }
+
+  it('refuses with the per-tier limit before any resolver runs', async () => {
+    calls = 0;
+    const denied = await run(deepQuery(5), bronze);
+    expect(denied.status).toBe(400);
+    expect(denied.result).toEqual({ errors: [{ message: 'The operation is nested too deeply', extensions: { code: 'QUERY_TOO_DEEP' } }] });
+    expect(calls).toBe(0);
+    const admitted = await run(deepQuery(5), platinum);
+    expect(admitted.status).toBeUndefined();
+    expect(admitted.result['errors']).toBeUndefined();
+    expect(calls).toBe(1);
+  });
+
+  it.each([
+    [aliasQuery(4), 'TOO_MANY_ALIASES', 'The operation has too many aliases'],
+    ['{ nodes(first: 30) { id name } }', 'QUERY_TOO_COSTLY', 'The operation is too costly'],
+    [`{ ${'ping '.repeat(80)}}`, 'TOO_MANY_TOKENS', 'The operation has too many tokens'],
+  ])('answers %s with 400 and its code', async (query, code, message) => {
+    calls = 0;
+    const denied = await run(query, bronze);
+    expect(denied.status).toBe(400);
+    expect(denied.result).toEqual({ errors: [{ message, extensions: { code } }] });
+    expect(calls).toBe(0);
+  });
+
+  it('stops a document above every tier at the parser, still as TOO_MANY_TOKENS', async () => {
+    calls = 0;
+    const denied = await run(`{ ${'ping '.repeat(500)}}`, platinum);
+    expect(denied.status).toBe(400);
+    expect(denied.result).toEqual({ errors: [{ message: 'The operation has too many tokens', extensions: { code: 'TOO_MANY_TOKENS' } }] });
+    expect(calls).toBe(0);
+  });
+
+  it('leaves other parse errors as they are', async () => {
+    const broken = await run('{ ping ', bronze);
+    expect(broken.status).toBe(400);
+    expect((broken.result['errors'] as { extensions: { code: string } }[])[0]?.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
+  it('refuses a realm that would break the challenge header', () => {
+    expect(() => operationLimitsPlugin(limits, { realm: 'a"b' })).toThrow(TypeError);
+  });
+});
