@@ -34,6 +34,7 @@ export const config = {
         strictScalars: true,
         scalars: { JSON: 'unknown' },
         useIndexSignature: false,
+        immutableTypes: true,
         mappers: {
           Viewer: '../index.js#Principal as PrincipalModel',
           Client: '../index.js#Client as ClientModel',

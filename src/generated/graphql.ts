@@ -22,27 +22,27 @@ export type Scalars = {
 };
 
 export type Query = {
-  __typename?: 'Query';
+  readonly __typename?: 'Query';
   /** How the API sees the caller: which application, which user, which scopes. */
-  viewer: Viewer;
+  readonly viewer: Viewer;
   /** A short description of the API; readable by anonymous callers when anonymous access is on. */
-  apiInfo: Scalars['String']['output'];
+  readonly apiInfo: Scalars['String']['output'];
   /** The catalog's products, optionally in one category. */
-  products: Array<Product>;
-  product?: Maybe<Product>;
-  categories: Array<Category>;
+  readonly products: ReadonlyArray<Product>;
+  readonly product?: Maybe<Product>;
+  readonly categories: ReadonlyArray<Category>;
   /** Any catalog object by id. */
-  node?: Maybe<Node>;
-  /** Full-text search over products, bundles and partner offers. */
-  search: Array<SearchResult>;
+  readonly node?: Maybe<Node>;
+  /** Full-text search over products, bundles and partner offers. Items a caller may not see come back null. */
+  readonly search: ReadonlyArray<Maybe<SearchResult>>;
   /** The calling partner's own orders. */
-  myOrders: Array<Order>;
+  readonly myOrders?: Maybe<ReadonlyArray<Order>>;
   /** Every partner's orders: internal reporting only. */
-  allOrders: Array<Order>;
+  readonly allOrders?: Maybe<ReadonlyArray<Order>>;
   /** Sales figures for the calling partner over a period (YYYY-MM). */
-  partnerReport?: Maybe<PartnerReport>;
+  readonly partnerReport?: Maybe<PartnerReport>;
   /** Personal recommendations for the signed-in shopper of the first-party storefront. */
-  recommendedForYou: Array<Product>;
+  readonly recommendedForYou?: Maybe<ReadonlyArray<Product>>;
 };
 
 
@@ -72,11 +72,11 @@ export type QueryPartnerReportArgs = {
 };
 
 export type Mutation = {
-  __typename?: 'Mutation';
+  readonly __typename?: 'Mutation';
   /** Places an order for the calling partner. Partner tiers that may order, with the orders:write scope. */
-  placeOrder: Order;
+  readonly placeOrder: Order;
   /** Adds a product to the signed-in shopper's wishlist (first-party storefront, user tokens). */
-  addToWishlist: Array<Product>;
+  readonly addToWishlist: ReadonlyArray<Product>;
 };
 
 
@@ -90,11 +90,11 @@ export type MutationAddToWishlistArgs = {
 };
 
 export type Viewer = {
-  __typename?: 'Viewer';
-  kind: PrincipalKind;
-  client: Client;
-  user?: Maybe<User>;
-  scopes: Array<Scalars['String']['output']>;
+  readonly __typename?: 'Viewer';
+  readonly kind: PrincipalKind;
+  readonly client: Client;
+  readonly user?: Maybe<User>;
+  readonly scopes: ReadonlyArray<Scalars['String']['output']>;
 };
 
 export type PrincipalKind =
@@ -102,72 +102,72 @@ export type PrincipalKind =
   | 'USER';
 
 export type Client = {
-  __typename?: 'Client';
-  id: Scalars['ID']['output'];
-  name?: Maybe<Scalars['String']['output']>;
-  metadata?: Maybe<Scalars['JSON']['output']>;
+  readonly __typename?: 'Client';
+  readonly id: Scalars['ID']['output'];
+  readonly name?: Maybe<Scalars['String']['output']>;
+  readonly metadata?: Maybe<Scalars['JSON']['output']>;
 };
 
 export type User = {
-  __typename?: 'User';
-  id: Scalars['ID']['output'];
+  readonly __typename?: 'User';
+  readonly id: Scalars['ID']['output'];
 };
 
 /** An object of the catalog that can be fetched by id. */
 export type Node = {
-  id: Scalars['ID']['output'];
+  readonly id: Scalars['ID']['output'];
 };
 
 /** Something with a price. The wholesale price is for partner tiers only, on every implementation. */
 export type Priced = {
-  listPrice: Money;
-  wholesalePrice?: Maybe<Money>;
+  readonly listPrice: Money;
+  readonly wholesalePrice?: Maybe<Money>;
 };
 
 export type Money = {
-  __typename?: 'Money';
+  readonly __typename?: 'Money';
   /** Decimal amount in the currency's main unit. */
-  amount: Scalars['Float']['output'];
-  currency: Scalars['String']['output'];
+  readonly amount: Scalars['Float']['output'];
+  readonly currency: Scalars['String']['output'];
 };
 
 export type Category = Node & {
-  __typename?: 'Category';
-  id: Scalars['ID']['output'];
-  name: Scalars['String']['output'];
-  products: Array<Product>;
+  readonly __typename?: 'Category';
+  readonly id: Scalars['ID']['output'];
+  readonly name: Scalars['String']['output'];
+  readonly products: ReadonlyArray<Product>;
 };
 
 export type Product = Node & Priced & {
-  __typename?: 'Product';
-  id: Scalars['ID']['output'];
-  sku: Scalars['String']['output'];
-  name: Scalars['String']['output'];
-  description: Scalars['String']['output'];
-  category: Category;
-  listPrice: Money;
-  wholesalePrice?: Maybe<Money>;
+  readonly __typename?: 'Product';
+  readonly id: Scalars['ID']['output'];
+  readonly sku: Scalars['String']['output'];
+  readonly name: Scalars['String']['output'];
+  readonly description: Scalars['String']['output'];
+  readonly category: Category;
+  readonly listPrice: Money;
+  readonly wholesalePrice?: Maybe<Money>;
   /** Units in the warehouse. */
-  stock: Scalars['Int']['output'];
+  readonly stock?: Maybe<Scalars['Int']['output']>;
 };
 
 export type Bundle = Node & Priced & {
-  __typename?: 'Bundle';
-  id: Scalars['ID']['output'];
-  name: Scalars['String']['output'];
-  products: Array<Product>;
-  listPrice: Money;
-  wholesalePrice?: Maybe<Money>;
+  readonly __typename?: 'Bundle';
+  readonly id: Scalars['ID']['output'];
+  readonly name: Scalars['String']['output'];
+  readonly products: ReadonlyArray<Product>;
+  readonly listPrice: Money;
+  readonly wholesalePrice?: Maybe<Money>;
 };
 
 /** A negotiated offer shown to gold partners only: every field of the type carries the rule. */
 export type PartnerOffer = Node & {
-  __typename?: 'PartnerOffer';
-  id: Scalars['ID']['output'];
-  title: Scalars['String']['output'];
-  product: Product;
-  discountPercent: Scalars['Int']['output'];
-  validUntil: Scalars['String']['output'];
+  readonly __typename?: 'PartnerOffer';
+  readonly id: Scalars['ID']['output'];
+  readonly title: Scalars['String']['output'];
+  readonly product: Product;
+  readonly discountPercent: Scalars['Int']['output'];
+  readonly validUntil: Scalars['String']['output'];
 };
 
 export type SearchResult = Product | Bundle | PartnerOffer;
@@ -178,48 +178,48 @@ export type OrderStatus =
   | 'DELIVERED';
 
 export type Order = Node & {
-  __typename?: 'Order';
-  id: Scalars['ID']['output'];
-  number: Scalars['String']['output'];
-  status: OrderStatus;
-  placedAt: Scalars['String']['output'];
+  readonly __typename?: 'Order';
+  readonly id: Scalars['ID']['output'];
+  readonly number: Scalars['String']['output'];
+  readonly status: OrderStatus;
+  readonly placedAt: Scalars['String']['output'];
   /** The partner that placed the order. */
-  clientId: Scalars['ID']['output'];
-  lines: Array<OrderLine>;
-  total: Money;
+  readonly clientId: Scalars['ID']['output'];
+  readonly lines: ReadonlyArray<OrderLine>;
+  readonly total: Money;
   /** Our margin on the order: internal reporting only. */
-  margin?: Maybe<Money>;
+  readonly margin?: Maybe<Money>;
 };
 
 export type OrderLine = {
-  __typename?: 'OrderLine';
-  product: Product;
-  quantity: Scalars['Int']['output'];
-  unitPrice: Money;
+  readonly __typename?: 'OrderLine';
+  readonly product: Product;
+  readonly quantity: Scalars['Int']['output'];
+  readonly unitPrice: Money;
 };
 
 /** A partner's sales report; the type is for gold partners. */
 export type PartnerReport = {
-  __typename?: 'PartnerReport';
-  period: Scalars['String']['output'];
-  orderCount: Scalars['Int']['output'];
-  revenue: Money;
-  topProducts: Array<Product>;
+  readonly __typename?: 'PartnerReport';
+  readonly period: Scalars['String']['output'];
+  readonly orderCount: Scalars['Int']['output'];
+  readonly revenue: Money;
+  readonly topProducts: ReadonlyArray<Product>;
 };
 
 export type PlaceOrderInput = {
-  lines: Array<OrderLineInput>;
+  readonly lines: ReadonlyArray<OrderLineInput>;
 };
 
 export type OrderLineInput = {
-  productId: Scalars['ID']['input'];
-  quantity: Scalars['Int']['input'];
+  readonly productId: Scalars['ID']['input'];
+  readonly quantity: Scalars['Int']['input'];
 };
 
 /** A condition on one client metadata key: its value must be a string equal to one of `in`. */
 export type ClientMetadataMatch = {
-  key: Scalars['String']['input'];
-  in: Array<Scalars['String']['input']>;
+  readonly key: Scalars['String']['input'];
+  readonly in: ReadonlyArray<Scalars['String']['input']>;
 };
 
 
@@ -361,9 +361,9 @@ export type ResolversParentTypes = {
 };
 
 export type AllowClientsDirectiveArgs = {
-  ids?: Maybe<Array<Scalars['ID']['input']>>;
-  names?: Maybe<Array<Scalars['String']['input']>>;
-  metadata?: Maybe<Array<ClientMetadataMatch>>;
+  ids?: Maybe<ReadonlyArray<Scalars['ID']['input']>>;
+  names?: Maybe<ReadonlyArray<Scalars['String']['input']>>;
+  metadata?: Maybe<ReadonlyArray<ClientMetadataMatch>>;
   users?: Maybe<Scalars['Boolean']['input']>;
 };
 
@@ -374,7 +374,7 @@ export type AuthenticatedDirectiveArgs = { };
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = AuthContext, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type RequireScopesDirectiveArgs = {
-  anyOf: Array<Array<Scalars['String']['input']>>;
+  anyOf: ReadonlyArray<ReadonlyArray<Scalars['String']['input']>>;
 };
 
 export type RequireScopesDirectiveResolver<Result, Parent, ContextType = AuthContext, Args = RequireScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -390,27 +390,27 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export type QueryResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   apiInfo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  products?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
+  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
-  categories?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  categories?: Resolver<ReadonlyArray<ResolversTypes['Category']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
-  search?: Resolver<Array<ResolversTypes['SearchResult']>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'text'>>;
-  myOrders?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType>;
-  allOrders?: Resolver<Array<ResolversTypes['Order']>, ParentType, ContextType>;
+  search?: Resolver<ReadonlyArray<Maybe<ResolversTypes['SearchResult']>>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'text'>>;
+  myOrders?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Order']>>, ParentType, ContextType>;
+  allOrders?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Order']>>, ParentType, ContextType>;
   partnerReport?: Resolver<Maybe<ResolversTypes['PartnerReport']>, ParentType, ContextType, RequireFields<QueryPartnerReportArgs, 'period'>>;
-  recommendedForYou?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  recommendedForYou?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Product']>>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
-  addToWishlist?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<MutationAddToWishlistArgs, 'productId'>>;
+  addToWishlist?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<MutationAddToWishlistArgs, 'productId'>>;
 };
 
 export type ViewerResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   kind?: Resolver<ResolversTypes['PrincipalKind'], ParentType, ContextType>;
   client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -446,7 +446,7 @@ export type MoneyResolvers<ContextType = AuthContext, ParentType extends Resolve
 export type CategoryResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  products?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -458,14 +458,14 @@ export type ProductResolvers<ContextType = AuthContext, ParentType extends Resol
   category?: Resolver<ResolversTypes['Category'], ParentType, ContextType>;
   listPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   wholesalePrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
-  stock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type BundleResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Bundle'] = ResolversParentTypes['Bundle']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  products?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType>;
   listPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   wholesalePrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -490,7 +490,7 @@ export type OrderResolvers<ContextType = AuthContext, ParentType extends Resolve
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   clientId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
+  lines?: Resolver<ReadonlyArray<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   margin?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -507,7 +507,7 @@ export type PartnerReportResolvers<ContextType = AuthContext, ParentType extends
   period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
-  topProducts?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  topProducts?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
