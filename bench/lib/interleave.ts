@@ -17,6 +17,8 @@ export interface Variant<R = unknown> {
   readonly run: () => R | Promise<R>;
   /** Throws when a result is wrong. Called on sampled results, outside the timed region. */
   readonly check: (result: R) => void;
+  /** Runs before every batch, outside the timed region (e.g. a fresh input for a one-shot build). */
+  readonly prepare?: () => void | Promise<void>;
 }
 
 /** Options of {@link runInterleaved}. */
@@ -84,6 +86,7 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
       if (sample.failure !== null) continue;
       if (round === 0) {
         // Calibrate: one call, then enough iterations to last minBatchMs.
+        await variant.prepare?.();
         const probe = await timeBatch(variant, 1);
         try {
           variant.check(probe.first);
@@ -95,6 +98,7 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
         const perOpMs = Math.max(probe.ns / 1e6, 1e-6);
         sample.iterations = Math.min(maxIterations, Math.max(minIterations, Math.ceil(options.minBatchMs / perOpMs)));
       }
+      await variant.prepare?.();
       gc?.();
       const batch = await timeBatch(variant, sample.iterations);
       try {

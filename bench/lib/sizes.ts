@@ -1,0 +1,64 @@
+/** Sizes of a full run and of the smoke run (CI: a few seconds, same code paths). */
+
+export interface Sizes {
+  readonly mode: 'full' | 'smoke';
+  /** In-process timing. */
+  readonly rounds: number;
+  readonly warmupRounds: number;
+  readonly minBatchMs: number;
+  /** Scenario 1. */
+  readonly listLength: number;
+  readonly denialLengths: readonly number[];
+  /** Scenario 2. */
+  readonly schemaTypes: number;
+  readonly schemaFields: number;
+  readonly schemaRounds: number;
+  /** Scenario 4: fresh tokens per batch (each is verified once). */
+  readonly freshTokensPerBatch: number;
+  /** Scenarios 5 and 6. */
+  readonly distinctTokens: number;
+  readonly httpRounds: number;
+  readonly httpWarmupSec: number;
+  readonly httpRoundSec: number;
+  readonly connections: number;
+  /** Hard cap on the whole run; children are killed and the run fails past it. */
+  readonly totalBudgetSec: number;
+}
+
+export const FULL: Sizes = {
+  mode: 'full',
+  rounds: 11,
+  warmupRounds: 2,
+  minBatchMs: 40,
+  listLength: 10_000,
+  denialLengths: [10, 1_000, 10_000, 100_000],
+  schemaTypes: 100,
+  schemaFields: 50,
+  schemaRounds: 7,
+  freshTokensPerBatch: 300,
+  distinctTokens: 1_000,
+  httpRounds: 5,
+  httpWarmupSec: 3,
+  httpRoundSec: 5,
+  connections: 16,
+  totalBudgetSec: 11 * 60,
+};
+
+export const SMOKE: Sizes = {
+  mode: 'smoke',
+  rounds: 2,
+  warmupRounds: 1,
+  minBatchMs: 2,
+  listLength: 100,
+  denialLengths: [10, 100],
+  schemaTypes: 4,
+  schemaFields: 5,
+  schemaRounds: 2,
+  freshTokensPerBatch: 5,
+  distinctTokens: 10,
+  httpRounds: 1,
+  httpWarmupSec: 0.3,
+  httpRoundSec: 0.5,
+  connections: 2,
+  totalBudgetSec: 90,
+};
