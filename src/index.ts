@@ -22,6 +22,23 @@ export type { HttpChallenge, ToGraphQLErrorOptions } from './http/challenge.js';
 export { accessKeyOf } from './auth/principal.js';
 export type { Principal, PrincipalKind, Client, User, JsonValue } from './auth/principal.js';
 export type { AuthContext } from './auth/context.js';
+export { createAuthContext } from './auth/createAuthContext.js';
+export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument } from './auth/createAuthContext.js';
+export { createAuthenticator } from './auth/authenticate.js';
+export type { Authenticator, AuthenticatorOptions, AuthRequest } from './auth/authenticate.js';
+export { createVerifier } from './auth/verifier.js';
+export type { Verifier, VerifierStats } from './auth/verifier.js';
+export { VERIFIER_DEFAULTS } from './auth/verifierOptions.js';
+export type { VerifierOptions, ResolvedVerifierOptions } from './auth/verifierOptions.js';
+export type { KeyStoreStats } from './auth/keyStore.js';
+export { readBearerToken, DEFAULT_MAX_TOKEN_LENGTH } from './auth/bearerToken.js';
+export type { BearerTokenSource } from './auth/bearerToken.js';
+export { DEFAULT_CLIENT_CLAIM } from './auth/clientClaim.js';
+export { ASYMMETRIC_ALGORITHMS } from './auth/algorithms.js';
+export type { AsymmetricAlgorithm } from './auth/algorithms.js';
+export { PRESETS, PRESET_NAMES } from './auth/presets/presets.js';
+export type { PresetName, ClaimsPreset, ClaimMapping, VerifiedToken } from './auth/presets/preset.js';
+export type { AuthLogger } from './auth/logger.js';
 
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';

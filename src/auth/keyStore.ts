@@ -1,0 +1,321 @@
+import { createPublicKey } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import jwksRsa from 'jwks-rsa';
+import { AuthError, ServiceError } from '../errors.js';
+import { keyUnfitness } from './algorithms.js';
+import type { AuthLogger } from './logger.js';
+
+/**
+ * The issuer's signing keys, fetched from its JWKS with jwks-rsa and kept per `kid` as
+ * `KeyObject`s, so no key is parsed per request.
+ *
+ * - A `kid` miss refetches at most once per cooldown: a flood of random kids cannot hammer the
+ *   issuer, and a real rotation is seen within one cooldown.
+ * - Each fetch has a total deadline (its own timer, which destroys the connection), so a slow or
+ *   dripping issuer cannot hold requests.
+ * - A failed fetch (down, 5xx, garbage, no usable key) leaves the cached keys serving.
+ * - Concurrent fetches are one fetch.
+ */
+
+/** Options of {@link createKeyStore}, already checked by the verifier. */
+export interface KeyStoreOptions {
+  /** The issuer identifier; its discovery document gives the JWKS URI when `jwksUri` is not set. */
+  readonly issuer: string;
+  /** The JWKS URI; default from discovery, else `<issuer>.well-known/jwks.json`. */
+  readonly jwksUri?: string;
+  /** The algorithms tokens may use (keys fitting none of them are unusable). */
+  readonly algorithms: readonly string[];
+  /** Least time between two fetches, ms. */
+  readonly cooldownMs: number;
+  /** Total deadline of one fetch (discovery and JWKS), ms. */
+  readonly timeoutMs: number;
+  /** Age after which a hit triggers a background refresh (to drop revoked keys), ms. */
+  readonly maxAgeMs: number;
+  readonly logger: AuthLogger;
+  /** The clock, ms since the epoch. */
+  readonly now: () => number;
+}
+
+/** Counters for tests and benchmarks. */
+export interface KeyStoreStats {
+  /** JWKS fetch attempts (successful or not). */
+  readonly fetches: number;
+  /** Fetch attempts that failed (unreachable, deadline, garbage, no usable key). */
+  readonly fetchFailures: number;
+  /** Requests for the discovery document. */
+  readonly discoveryFetches: number;
+  /** Keys currently usable. */
+  readonly usableKeys: number;
+}
+
+/** Keys of one issuer. */
+export interface KeyStore {
+  /**
+   * The key for a token's `kid` and `alg`, fetching the JWKS when needed.
+   *
+   * @throws AuthError `ERR_KEY_NOT_FOUND` (unknown kid), `ERR_KEY_UNSUITABLE` (a key that cannot
+   * verify this algorithm, a short RSA key); ServiceError `ERR_JWKS_UNAVAILABLE` when the JWKS
+   * cannot be fetched and no cached key answers.
+   */
+  getKey(kid: string | undefined, alg: string): Promise<KeyObject>;
+  /** The cached key for a kid and alg, without fetching; undefined on a miss. Throws as {@link KeyStore.getKey}. */
+  cachedKey(kid: string | undefined, alg: string): KeyObject | undefined;
+  /** Fetches the JWKS now (single-flight; still one fetch per cooldown). */
+  refresh(): Promise<void>;
+  readonly stats: KeyStoreStats;
+}
+
+/** One JWK as imported. */
+interface KeyEntry {
+  readonly kid: string | undefined;
+  /** The public key, or null when the JWK is unusable. */
+  readonly key: KeyObject | null;
+  /** The allowed algorithms this key can verify (empty when unusable). */
+  readonly algorithms: ReadonlySet<string>;
+  /** Why the key is unusable, for the log. */
+  readonly reason: string | null;
+}
+
+interface KeySet {
+  readonly byKid: ReadonlyMap<string, KeyEntry>;
+  readonly usable: readonly KeyEntry[];
+}
+
+const EMPTY: KeySet = { byKid: new Map(), usable: [] };
+const MAX_DISCOVERY_BYTES = 512 * 1024;
+
+/** Creates the key store of one issuer. Nothing is fetched until the first token needs a key. */
+export function createKeyStore(options: KeyStoreOptions): KeyStore {
+  const { issuer, algorithms, cooldownMs, timeoutMs, maxAgeMs, logger, now } = options;
+  let keys: KeySet = EMPTY;
+  let lastAttempt = Number.NEGATIVE_INFINITY;
+  let lastSuccess = Number.NEGATIVE_INFINITY;
+  let lastFailed = false;
+  let inflight: Promise<void> | undefined;
+  let discoveredUri: string | undefined = options.jwksUri;
+  const stats = { fetches: 0, fetchFailures: 0, discoveryFetches: 0, usableKeys: 0 };
+
+  const lookup = (kid: string | undefined, alg: string): KeyObject | undefined => {
+    let entry: KeyEntry | undefined;
+    if (kid === undefined) {
+      if (keys.usable.length === 0) return undefined;
+      if (keys.usable.length > 1) {
+        throw new AuthError('ERR_KEY_NOT_FOUND', { detail: `token has no kid and the JWKS holds ${keys.usable.length} usable keys` });
+      }
+      entry = keys.usable[0];
+    } else {
+      entry = keys.byKid.get(kid);
+    }
+    if (entry === undefined) return undefined;
+    if (entry.key === null) throw new AuthError('ERR_KEY_UNSUITABLE', { detail: `kid ${String(kid)}: ${String(entry.reason)}` });
+    if (!entry.algorithms.has(alg)) {
+      const reason = keyUnfitness(entry.key, alg) ?? `the JWK is not for ${alg}`;
+      throw new AuthError('ERR_KEY_UNSUITABLE', { detail: `kid ${String(kid)}: ${reason}` });
+    }
+    return entry.key;
+  };
+
+  const retryAfterSeconds = (): number => Math.max(1, Math.ceil((lastAttempt + cooldownMs - now()) / 1000));
+
+  const resolveJwksUri = async (signal: AbortSignal): Promise<string> => {
+    if (discoveredUri !== undefined) return discoveredUri;
+    const fallback = new URL('.well-known/jwks.json', issuer.endsWith('/') ? issuer : `${issuer}/`).href;
+    const discovery = new URL('.well-known/openid-configuration', issuer.endsWith('/') ? issuer : `${issuer}/`).href;
+    stats.discoveryFetches += 1;
+    let response: Response;
+    try {
+      response = await fetch(discovery, { signal, redirect: 'error', headers: { accept: 'application/json' } });
+    } catch (cause) {
+      if (signal.aborted) throw cause;
+      // Unreachable: try the conventional JWKS location this time, and discovery again next time.
+      logger.debug({ issuer, cause: messageOf(cause) }, 'OpenID discovery failed; trying the default JWKS location');
+      return fallback;
+    }
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      discoveredUri = fallback;
+      return fallback;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      return fallback;
+    }
+    const text = await response.text();
+    let document: unknown;
+    try {
+      document = text.length > MAX_DISCOVERY_BYTES ? undefined : JSON.parse(text);
+    } catch {
+      document = undefined;
+    }
+    const record = typeof document === 'object' && document !== null ? (document as Record<string, unknown>) : {};
+    const jwksUri = record.jwks_uri;
+    if (record.issuer !== issuer || typeof jwksUri !== 'string' || !isHttpUrl(jwksUri)) {
+      logger.warn({ issuer, detail: 'discovery document without a matching issuer and an http(s) jwks_uri' }, 'Ignoring the OpenID discovery document');
+      return fallback;
+    }
+    discoveredUri = jwksUri;
+    return jwksUri;
+  };
+
+  const fetchKeys = async (): Promise<KeySet> => {
+    const controller = new AbortController();
+    let agent: HttpAgent | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        agent?.destroy();
+        reject(new Error(`JWKS fetch exceeded its ${timeoutMs} ms deadline`));
+      }, timeoutMs);
+      timer.unref();
+    });
+    const work = (async (): Promise<unknown> => {
+      const uri = await resolveJwksUri(controller.signal);
+      if (controller.signal.aborted) throw new Error('aborted');
+      agent = uri.startsWith('https:') ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
+      const client = new jwksRsa.JwksClient({ jwksUri: uri, cache: false, rateLimit: false, timeout: timeoutMs, requestAgent: agent });
+      return client.getKeys();
+    })();
+    try {
+      return importKeySet(await Promise.race([work, deadline]), algorithms);
+    } finally {
+      clearTimeout(timer);
+      agent?.destroy();
+    }
+  };
+
+  const load = (): Promise<void> => {
+    if (inflight !== undefined) return inflight;
+    lastAttempt = now();
+    stats.fetches += 1;
+    inflight = fetchKeys()
+      .then((fetched) => {
+        keys = fetched;
+        stats.usableKeys = fetched.usable.length;
+        lastSuccess = now();
+        lastFailed = false;
+        const unusable = [...fetched.byKid.values()].filter((entry) => entry.key === null || entry.algorithms.size === 0);
+        logger.debug({ issuer, usableKeys: fetched.usable.length }, 'JWKS fetched');
+        if (unusable.length > 0) {
+          logger.warn({ issuer, unusable: unusable.map((entry) => ({ kid: entry.kid, reason: entry.reason })) }, 'JWKS holds keys that will be refused');
+        }
+      })
+      .catch((cause: unknown) => {
+        lastFailed = true;
+        stats.fetchFailures += 1;
+        logger.warn({ issuer, code: 'ERR_JWKS_UNAVAILABLE', cause: messageOf(cause), cachedKeys: keys.usable.length }, 'JWKS fetch failed; cached keys keep serving');
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  };
+
+  const mayFetch = (): boolean => now() - lastAttempt >= cooldownMs;
+
+  const cachedKey = (kid: string | undefined, alg: string): KeyObject | undefined => {
+    const key = lookup(kid, alg);
+    if (key !== undefined && inflight === undefined && now() - lastSuccess > maxAgeMs && mayFetch()) void load();
+    return key;
+  };
+
+  const getKey = async (kid: string | undefined, alg: string): Promise<KeyObject> => {
+    const cached = cachedKey(kid, alg);
+    if (cached !== undefined) return cached;
+    if (inflight !== undefined) await inflight;
+    else if (mayFetch()) await load();
+    const fetched = lookup(kid, alg);
+    if (fetched !== undefined) return fetched;
+    if (lastFailed) {
+      throw new ServiceError('ERR_JWKS_UNAVAILABLE', retryAfterSeconds(), { detail: `no usable key for kid ${String(kid)} and the JWKS cannot be fetched` });
+    }
+    throw new AuthError('ERR_KEY_NOT_FOUND', { detail: kid === undefined ? 'token has no kid and the JWKS holds no usable key' : `kid ${kid} not in the JWKS` });
+  };
+
+  return {
+    getKey,
+    cachedKey,
+    refresh: async (): Promise<void> => {
+      if (inflight !== undefined) return inflight;
+      if (mayFetch()) return load();
+    },
+    get stats(): KeyStoreStats {
+      return { ...stats };
+    },
+  };
+}
+
+/** Imports a fetched JWKS `keys` member; throws when it is not an array or holds no usable key. */
+function importKeySet(jwks: unknown, algorithms: readonly string[]): KeySet {
+  if (!Array.isArray(jwks)) throw new Error('the JWKS has no "keys" array');
+  const byKid = new Map<string, KeyEntry>();
+  const usable: KeyEntry[] = [];
+  const duplicates = new Set<string>();
+  for (const jwk of jwks as unknown[]) {
+    const entry = importKey(jwk, algorithms);
+    if (entry === undefined) continue;
+    if (entry.kid !== undefined) {
+      if (byKid.has(entry.kid)) duplicates.add(entry.kid);
+      byKid.set(entry.kid, entry);
+    }
+    if (entry.algorithms.size > 0) usable.push(entry);
+  }
+  // Two keys under one kid: refuse both rather than guess.
+  for (const kid of duplicates) {
+    byKid.set(kid, { kid, key: null, algorithms: new Set(), reason: 'several keys share this kid' });
+  }
+  const finalUsable = usable.filter((entry) => entry.kid === undefined || !duplicates.has(entry.kid));
+  if (finalUsable.length === 0) throw new Error('the JWKS holds no usable signing key');
+  return { byKid, usable: finalUsable };
+}
+
+/** Imports one JWK; undefined for keys that are not for signatures (encryption keys, symmetric keys). */
+function importKey(jwk: unknown, algorithms: readonly string[]): KeyEntry | undefined {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return undefined;
+  const record = jwk as Record<string, unknown>;
+  const kid = typeof record.kid === 'string' && record.kid.length > 0 ? record.kid : undefined;
+  if (record.use !== undefined && record.use !== 'sig') return undefined;
+  if (record.key_ops !== undefined && !(Array.isArray(record.key_ops) && record.key_ops.includes('verify'))) return undefined;
+  if (record.kty !== 'RSA' && record.kty !== 'EC') {
+    return { kid, key: null, algorithms: new Set(), reason: `key type ${JSON.stringify(record.kty)} is not RSA or EC` };
+  }
+  let key: KeyObject;
+  try {
+    // Only the public members: a JWK that leaks private parts still yields just the public key.
+    const publicJwk =
+      record.kty === 'RSA' ? { kty: 'RSA', n: record.n, e: record.e } : { kty: 'EC', crv: record.crv, x: record.x, y: record.y };
+    key = createPublicKey({ key: publicJwk as JsonWebKey, format: 'jwk' });
+  } catch (cause) {
+    return { kid, key: null, algorithms: new Set(), reason: `not a valid public key (${messageOf(cause)})` };
+  }
+  const jwkAlg = typeof record.alg === 'string' ? record.alg : undefined;
+  const fitting = new Set<string>();
+  let reason: string | null = null;
+  for (const algorithm of algorithms) {
+    if (jwkAlg !== undefined && jwkAlg !== algorithm) continue;
+    const unfit = keyUnfitness(key, algorithm);
+    if (unfit === null) fitting.add(algorithm);
+    else reason = unfit;
+  }
+  if (fitting.size === 0) {
+    return { kid, key: null, algorithms: fitting, reason: reason ?? `the JWK is for ${String(jwkAlg)}, which is not allowed` };
+  }
+  return { kid, key, algorithms: fitting, reason: null };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function messageOf(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  if (typeof cause === 'object' && cause !== null && 'errorMsg' in cause) return String((cause as { errorMsg: unknown }).errorMsg);
+  return String(cause);
+}

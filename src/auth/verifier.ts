@@ -1,0 +1,180 @@
+import { hash } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Algorithm, VerifyOptions } from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
+import { AuthError } from '../errors.js';
+import { buildPrincipal } from './buildPrincipal.js';
+import { createKeyStore } from './keyStore.js';
+import type { KeyStoreStats } from './keyStore.js';
+import type { Principal } from './principal.js';
+import { readTokenHeader } from './tokenHeader.js';
+import { resolveVerifierOptions } from './verifierOptions.js';
+import type { ResolvedVerifierOptions, VerifierOptions } from './verifierOptions.js';
+
+/**
+ * Access token → verified {@link Principal}: the header checked first, the signature verified
+ * with jsonwebtoken against a cached `KeyObject` from the issuer's JWKS, every claim rule applied,
+ * the claims mapped by a preset, and the result cached until the token expires.
+ */
+
+/** Counters for tests and benchmarks. */
+export interface VerifierStats {
+  /** Tokens whose signature was verified (cache misses that reached the crypto). */
+  readonly verifications: number;
+  /** Tokens answered from the cache. */
+  readonly cacheHits: number;
+  /** Tokens refused (any coded error). */
+  readonly failures: number;
+  /** The JWKS key store's counters. */
+  readonly jwks: KeyStoreStats;
+}
+
+/** Verifies access tokens of one issuer for one API. Usable from any server. */
+export interface Verifier {
+  /**
+   * Verifies a token and returns its principal (the same frozen object while it is cached).
+   *
+   * @throws AuthError (invalid token; never `ERR_NO_CREDENTIALS`) or ServiceError `ERR_JWKS_UNAVAILABLE`
+   */
+  verify(token: string): Promise<Principal>;
+  /** The checked options, defaults applied. */
+  readonly options: ResolvedVerifierOptions;
+  readonly stats: VerifierStats;
+}
+
+interface CacheEntry {
+  readonly principal: Principal;
+  /** ms since the epoch. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Creates a verifier. Options are checked here, once.
+ *
+ * @throws TypeError naming a wrong option
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ issuer: 'https://tenant.auth0.com/', audience: 'https://api.example.com' });
+ * const principal = await verifier.verify(token); // principal.client.id === 'abc123'
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  return createVerifierFrom(resolveVerifierOptions(options));
+}
+
+/** Creates a verifier from options already checked by {@link resolveVerifierOptions}. */
+export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier {
+  const { issuer, audience, algorithms, preset, clientClaim, allowedClientIds, clockTolerance, maxTokenLifetime, maxTokenLength, now } =
+    resolved;
+  const allowedAlgorithms: ReadonlySet<string> = new Set(algorithms);
+  const keys = createKeyStore({
+    issuer,
+    jwksUri: resolved.jwksUri,
+    algorithms,
+    cooldownMs: resolved.jwksCooldown * 1000,
+    timeoutMs: resolved.jwksTimeout * 1000,
+    maxAgeMs: resolved.jwksMaxAge * 1000,
+    logger: resolved.logger,
+    now,
+  });
+  const cache = resolved.cacheSize > 0 ? new LRUCache<string, CacheEntry>({ max: resolved.cacheSize }) : undefined;
+  const cacheTtlMs = resolved.cacheTtl * 1000;
+  const baseOptions: VerifyOptions = {
+    algorithms: algorithms as Algorithm[],
+    issuer,
+    clockTolerance,
+    ...(audience === undefined ? {} : { audience: audience.length === 1 ? (audience[0] as string) : ([...audience] as [string, ...string[]]) }),
+  };
+  const counters = { verifications: 0, cacheHits: 0, failures: 0 };
+
+  const verifyUncached = async (token: string, cacheKey: string | undefined): Promise<Principal> => {
+    const header = readTokenHeader(token, allowedAlgorithms);
+    const key = keys.cachedKey(header.kid, header.alg) ?? (await keys.getKey(header.kid, header.alg));
+    const nowMs = now();
+    const nowSeconds = Math.floor(nowMs / 1000);
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, key, { ...baseOptions, clockTimestamp: nowSeconds });
+    } catch (cause) {
+      throw fromJsonWebTokenError(cause);
+    }
+    counters.verifications += 1;
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'payload is not a JSON object' });
+    }
+    const claims = payload as Record<string, unknown>;
+    const { exp, iat, sub } = claims;
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new AuthError('ERR_CLAIM_INVALID', { detail: 'exp: missing or not a number' });
+    if (iat !== undefined) {
+      if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new AuthError('ERR_CLAIM_INVALID', { detail: 'iat: not a number' });
+      if (iat > nowSeconds + clockTolerance) throw new AuthError('ERR_CLAIM_INVALID', { detail: 'iat: in the future' });
+    }
+    const lifetime = exp - (typeof iat === 'number' ? iat : nowSeconds);
+    if (lifetime > maxTokenLifetime) {
+      throw new AuthError('ERR_CLAIM_INVALID', { detail: `exp: lifetime of ${lifetime} s exceeds ${maxTokenLifetime} s` });
+    }
+    if (typeof sub !== 'string' || sub.length === 0) throw new AuthError('ERR_CLAIM_INVALID', { detail: 'sub: missing or not a string' });
+    const principal = buildPrincipal(preset.map({ header: header.members, claims }), claims, clientClaim);
+    if (allowedClientIds !== undefined && !allowedClientIds.has(principal.client.id)) {
+      throw new AuthError('ERR_CLAIM_INVALID', { detail: `client ${principal.client.id} is not in allowedClientIds` });
+    }
+    if (cache !== undefined && cacheKey !== undefined) {
+      const expiresAt = Math.min(exp * 1000, nowMs + cacheTtlMs);
+      if (expiresAt > nowMs) cache.set(cacheKey, { principal, expiresAt });
+    }
+    return principal;
+  };
+
+  const verify = async (token: string): Promise<Principal> => {
+    if (typeof token !== 'string' || token.length === 0) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'not a non-empty string' });
+    if (token.length > maxTokenLength) throw new AuthError('ERR_TOKEN_TOO_LARGE', { detail: `${token.length} characters` });
+    let cacheKey: string | undefined;
+    if (cache !== undefined) {
+      cacheKey = hash('sha256', token, 'base64');
+      const entry = cache.get(cacheKey);
+      if (entry !== undefined) {
+        if (now() < entry.expiresAt) {
+          counters.cacheHits += 1;
+          return entry.principal;
+        }
+        cache.delete(cacheKey);
+      }
+    }
+    try {
+      return await verifyUncached(token, cacheKey);
+    } catch (error) {
+      counters.failures += 1;
+      throw error;
+    }
+  };
+
+  return {
+    verify,
+    options: resolved,
+    get stats(): VerifierStats {
+      return { ...counters, jwks: keys.stats };
+    },
+  };
+}
+
+/** Maps jsonwebtoken's errors (matched by class and message) to coded errors, keeping the original as `cause`. */
+function fromJsonWebTokenError(cause: unknown): AuthError {
+  if (cause instanceof jwt.TokenExpiredError) return new AuthError('ERR_TOKEN_EXPIRED', { detail: 'exp', cause });
+  if (cause instanceof jwt.NotBeforeError) return new AuthError('ERR_TOKEN_NOT_YET_VALID', { detail: 'nbf', cause });
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (message === 'invalid signature' || message === 'jwt signature is required') return new AuthError('ERR_SIGNATURE_INVALID', { cause });
+  if (message.startsWith('jwt audience invalid')) return new AuthError('ERR_CLAIM_INVALID', { detail: 'aud', cause });
+  if (message.startsWith('jwt issuer invalid')) return new AuthError('ERR_CLAIM_INVALID', { detail: 'iss', cause });
+  if (message === 'invalid exp value') return new AuthError('ERR_CLAIM_INVALID', { detail: 'exp: not a number', cause });
+  if (message === 'invalid nbf value') return new AuthError('ERR_CLAIM_INVALID', { detail: 'nbf: not a number', cause });
+  if (message === 'invalid algorithm') return new AuthError('ERR_ALGORITHM_NOT_ALLOWED', { cause });
+  if (
+    message.startsWith('"alg" parameter') ||
+    message.startsWith('Invalid key for this operation') ||
+    message.startsWith('Unknown key type') ||
+    message.startsWith('secretOrPublicKey must be')
+  ) {
+    return new AuthError('ERR_KEY_UNSUITABLE', { detail: message, cause });
+  }
+  return new AuthError('ERR_TOKEN_MALFORMED', { detail: message, cause });
+}
