@@ -86,8 +86,14 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
       if (sample.failure !== null) continue;
       if (round === 0) {
         // Calibrate: one call, then enough iterations to last minBatchMs.
-        await variant.prepare?.();
-        const probe = await timeBatch(variant, 1);
+        let probe: { ns: number; first: unknown };
+        try {
+          await variant.prepare?.();
+          probe = await timeBatch(variant, 1);
+        } catch (error) {
+          sample.failure = `threw: ${error instanceof Error ? error.message : String(error)}`;
+          continue;
+        }
         try {
           variant.check(probe.first);
           sample.checks += 1;
@@ -98,9 +104,15 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
         const perOpMs = Math.max(probe.ns / 1e6, 1e-6);
         sample.iterations = Math.min(maxIterations, Math.max(minIterations, Math.ceil(options.minBatchMs / perOpMs)));
       }
-      await variant.prepare?.();
-      gc?.();
-      const batch = await timeBatch(variant, sample.iterations);
+      let batch: { ns: number; first: unknown; last: unknown };
+      try {
+        await variant.prepare?.();
+        gc?.();
+        batch = await timeBatch(variant, sample.iterations);
+      } catch (error) {
+        sample.failure = `threw: ${error instanceof Error ? error.message : String(error)}`;
+        continue;
+      }
       try {
         variant.check(batch.first);
         variant.check(batch.last);

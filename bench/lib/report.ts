@@ -3,7 +3,7 @@ import { fmt } from './results.js';
 import type { Measurement, RunResult, ScenarioResult, Target } from './results.js';
 
 function range(measurement: Measurement): string {
-  if (measurement.failure !== null) return `**wrong answer: ${measurement.failure}**`;
+  if (measurement.failure !== null) return `**failed (not timed): ${measurement.failure}**`;
   const { median, min, max, samples } = measurement.summary;
   if (samples.length === 0) return 'no samples';
   return `${fmt(median)} ${measurement.unit} (${fmt(min)}–${fmt(max)})`;
