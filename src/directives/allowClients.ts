@@ -1,0 +1,55 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import type { AuthContext } from '../auth/context.js';
+import { assertRealm } from '../http/challenge.js';
+import { allowClientsPlugin } from './allowClientsPlugin.js';
+import { applyAllowClients, type ApplyAllowClientsOptions } from './applyAllowClients.js';
+import { assertDefaultPolicy } from './compileRules.js';
+import { assertEnforcementOptions } from './enforcement.js';
+import { authDirectiveTypeDefs } from './typeDefs.js';
+
+/** Options of {@link allowClients}. */
+export interface AllowClientsOptions extends ApplyAllowClientsOptions {
+  /** The `WWW-Authenticate` realm of refusals. */
+  readonly realm: string;
+}
+
+/** The three parts of allow-clients authorization, sharing one set of options. */
+export interface AllowClients<TContext extends AuthContext = AuthContext> {
+  /** The directive definitions to add to the schema's type definitions. */
+  readonly typeDefs: string;
+  /** Compiles the rules and guards the protected fields (see `applyAllowClients`). Apply it last. */
+  transformer(schema: GraphQLSchema): GraphQLSchema;
+  /** Decides each operation before execution (see `allowClientsPlugin`). */
+  readonly plugin: ApolloServerPlugin<TContext>;
+}
+
+/**
+ * One factory for Apollo Server, in the shape of the graphql-tools "Enforcing access permissions"
+ * example: `typeDefs`, a schema `transformer`, and the `plugin` that checks operations before execution.
+ *
+ * @throws TypeError naming the option, at once
+ * @example
+ * ```ts
+ * const auth = allowClients({ realm: 'api', defaultPolicy: 'authenticated', mode: 'filter', logger });
+ * const schema = auth.transformer(makeExecutableSchema({ typeDefs: [auth.typeDefs, typeDefs], resolvers }));
+ * const server = new ApolloServer<AuthContext>({ schema, plugins: [auth.plugin] });
+ * ```
+ */
+export function allowClients<TContext extends AuthContext = AuthContext>(options: AllowClientsOptions): AllowClients<TContext> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
+  const realm = assertRealm(options.realm, 'realm');
+  assertDefaultPolicy(options.defaultPolicy);
+  assertEnforcementOptions(options);
+  const settings: ApplyAllowClientsOptions = {
+    defaultPolicy: options.defaultPolicy,
+    mode: options.mode,
+    logger: options.logger,
+    cacheSize: options.cacheSize,
+  };
+  return {
+    typeDefs: authDirectiveTypeDefs,
+    transformer: (schema) => applyAllowClients(schema, settings),
+    plugin: allowClientsPlugin<TContext>({ realm }),
+  };
+}

@@ -1,0 +1,92 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import type { AuthContext } from '../auth/context.js';
+import type { AccessError } from '../errors.js';
+import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import type { OperationDecision } from './decideOperation.js';
+import { fragmentLookup } from './checkOperation.js';
+import { enforcementOf } from './enforcement.js';
+import { principalOf, startRequest, stateOf } from './requestState.js';
+
+/** Options of {@link allowClientsPlugin}. */
+export interface AllowClientsPluginOptions {
+  /** The `WWW-Authenticate` realm of refusals (as for the other allow-clients errors). */
+  readonly realm: string;
+}
+
+/**
+ * The Apollo Server side of allow-clients: decides every operation against `contextValue.principal`
+ * in `didResolveOperation`, before any resolver runs, with the rules, mode and logger of the schema
+ * prepared by `applyAllowClients`.
+ *
+ * - Mode `filter`: the operation runs; denied fields are null (null propagates through non-null
+ *   fields as GraphQL requires) with one error per denied selection:
+ *   `extensions: { code: 'FORBIDDEN', coordinate: 'Order.margin' }` (`UNAUTHENTICATED` for an anonymous
+ *   caller), however long the lists they sit in. Denied resolvers, and everything beneath them, never run.
+ * - Mode `reject`, and a mutation with any denial in every mode: the operation is refused before
+ *   execution, HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope"` (and `scope="…"`
+ *   when scopes alone are missing), or 401 for an anonymous caller; `extensions.coordinates` lists
+ *   the denied coordinates.
+ *
+ * @throws TypeError naming the option; at server start, when the schema was not prepared
+ * @example
+ * ```ts
+ * const schema = applyAllowClients(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }));
+ * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin({ realm: 'api' })] });
+ * ```
+ */
+export function allowClientsPlugin<TContext extends AuthContext>(options: AllowClientsPluginOptions): ApolloServerPlugin<TContext> {
+  const realm = assertRealm((options as Partial<AllowClientsPluginOptions> | undefined)?.realm, 'realm');
+  return {
+    async serverWillStart({ schema }) {
+      if (enforcementOf(schema) === undefined) {
+        throw new TypeError('allowClientsPlugin needs the schema returned by applyAllowClients (apply it last)');
+      }
+    },
+    async requestDidStart() {
+      return {
+        async didResolveOperation(requestContext) {
+          const enforcement = enforcementOf(requestContext.schema);
+          // Fail closed: a schema swapped behind our back is not served.
+          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'), { realm });
+          const { contextValue, operation, document } = requestContext;
+          if (operation === undefined) return; // Apollo answers this itself, before execution
+          const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principalOf(contextValue));
+          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, state.decision, realm);
+        },
+        async willSendResponse(requestContext) {
+          const state = stateOf(requestContext.contextValue);
+          const body = requestContext.response.body;
+          if (state === undefined || state.clear || body.kind !== 'single') return;
+          const errors = body.singleResult.errors;
+          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeats(errors);
+        },
+      };
+    },
+  };
+}
+
+/** One error for the whole operation, listing every denied coordinate. */
+function refusalError(refusal: AccessError, decision: OperationDecision, realm: string): GraphQLError {
+  const mapped = toGraphQLError(refusal, { realm });
+  return new GraphQLError(mapped.message, {
+    extensions: { ...mapped.extensions, coordinates: [...decision.denied.keys()] },
+  });
+}
+
+/**
+ * A denied non-null field inside a list of nullable items throws its one error once per item (null
+ * must propagate to each item); graphql-js then lists it once per item. Keep the first of each.
+ */
+function withoutRepeats(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const coordinate = error.extensions?.['coordinate'];
+    if (typeof coordinate !== 'string') return true;
+    const key = `${coordinate}\u0000${error.message}\u0000${JSON.stringify(error.path ?? null)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,80 @@
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { toGraphQLError } from '../http/challenge.js';
+import { compileRules, type CompileRulesOptions } from './compileRules.js';
+import { createEnforcement, type Enforcement, type EnforcementOptions } from './enforcement.js';
+import { denyField, principalOf, startRequest, stateOf } from './requestState.js';
+
+/** Options of {@link applyAllowClients}. */
+export interface ApplyAllowClientsOptions extends CompileRulesOptions, EnforcementOptions {}
+
+type Resolver = GraphQLFieldResolver<unknown, unknown>;
+
+/**
+ * Compiles the schema's rules and returns a copy of the schema whose protected fields check them,
+ * synchronously, from the caller's `context.principal` (an `AuthContext`).
+ *
+ * Design: the operation is decided once per request (a cached walk of the whole operation, the same
+ * as {@link checkOperation}) and bound to the context object. Only fields that some caller may be
+ * denied, plus the root fields, get a guard; a guard is one WeakMap lookup and two comparisons
+ * before it calls the original resolver, and it never turns a sync resolver into an async one. Fields
+ * that everyone may read are not wrapped at all. (Rewriting the document instead would drop the
+ * response keys rather than null them, and could not give GraphQL's null propagation.)
+ *
+ * What it guarantees alone, with any graphql-js server, when every operation gets a context object:
+ * - a denied field's resolver, and everything beneath it, never runs; the field is null with one
+ *   FORBIDDEN (or UNAUTHENTICATED for an anonymous caller) error per denied selection;
+ * - a mutation with any denied selection runs no mutation resolver: each root field is refused
+ *   (mutation root fields run one after the other, and each checks the whole operation first);
+ * - mode `reject`: every root field of an operation with a denial is refused, so no data is returned;
+ *   the HTTP status stays the server's (200) — use the Apollo plugin or {@link checkOperation}
+ *   before execution to answer 403 with `WWW-Authenticate`;
+ * - subscriptions: a denied root field refuses in `subscribe`, so no event stream opens.
+ * With the Apollo plugin (or `checkOperation` before execution), refusals happen before execution.
+ *
+ * Apply it last: the returned schema is the one the plugin and `checkOperation` recognize.
+ *
+ * @throws TypeError naming the coordinate or the option (see {@link compileRules})
+ * @example
+ * ```ts
+ * const schema = applyAllowClients(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }), {
+ *   defaultPolicy: 'authenticated',
+ * });
+ * ```
+ */
+export function applyAllowClients(schema: GraphQLSchema, options: ApplyAllowClientsOptions = {}): GraphQLSchema {
+  const rules = compileRules(schema, options);
+  const rootTypes = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => (type ? [type.name] : [])),
+  );
+  const subscriptionType = schema.getSubscriptionType()?.name;
+  // The guards are made before the new schema exists; they read its enforcement through this box.
+  const box: { current: Enforcement | null } = { current: null };
+  const guarded = mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const coordinate = `${typeName}.${fieldName}`;
+      if (!rules.fields.has(coordinate) && !rootTypes.has(typeName)) return fieldConfig;
+      const resolve = guard((fieldConfig.resolve ?? defaultFieldResolver) as Resolver, coordinate, box);
+      if (typeName !== subscriptionType) return { ...fieldConfig, resolve };
+      return { ...fieldConfig, resolve, subscribe: guard((fieldConfig.subscribe ?? defaultFieldResolver) as Resolver, coordinate, box) };
+    },
+  });
+  box.current = createEnforcement(guarded, rules, options);
+  return guarded;
+}
+
+function guard(resolve: Resolver, coordinate: string, box: { readonly current: Enforcement | null }): Resolver {
+  return function allowClientsGuard(source, args, context, info) {
+    const state = stateOf(context);
+    if (state !== undefined && state.clear && state.operation === info.operation) return resolve(source, args, context, info);
+    let current = state;
+    const enforcement = box.current as Enforcement;
+    if (current === undefined || current.operation !== info.operation || current.enforcement !== enforcement) {
+      current = startRequest(enforcement, context, info.operation, (name) => info.fragments[name], principalOf(context));
+    }
+    if (current.decision.refusal !== null) throw toGraphQLError(current.decision.refusal, { realm: 'api', http: false });
+    const error = current.decision.denied.get(coordinate);
+    if (error === undefined) return resolve(source, args, context, info);
+    return denyField(current, error, info);
+  };
+}

@@ -1,0 +1,165 @@
+import {
+  getNamedType,
+  isAbstractType,
+  isObjectType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type NamedTypeNode,
+  type OperationDefinitionNode,
+  type OperationTypeNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Principal } from '../auth/principal.js';
+import type { AccessError } from '../errors.js';
+import type { CompiledRules } from './compileRules.js';
+import { evaluateRule } from './evaluateRule.js';
+
+/** How denials are answered: `filter` nulls the denied fields, `reject` refuses the whole operation. */
+export type EnforcementMode = 'filter' | 'reject';
+
+/** One denied selection of an operation. */
+export interface Denial {
+  /** `Type.field` of the concrete type on which the selection would run. */
+  readonly coordinate: string;
+  /** Response keys from the root (aliases as written, no list indices): `['myOrders', 'margin']`. */
+  readonly path: readonly string[];
+  readonly error: AccessError;
+}
+
+/** The authorization decision for one operation and one caller. */
+export interface OperationDecision {
+  readonly operation: OperationDefinitionNode;
+  readonly operationName: string | null;
+  readonly operationType: OperationTypeNode;
+  /** Denied selections, in document order; empty when the caller may run everything it asked for. */
+  readonly denials: readonly Denial[];
+  /** The denied coordinates of the operation and the error of each. */
+  readonly denied: ReadonlyMap<string, AccessError>;
+  /**
+   * Set when the whole operation must be refused before execution: any denial in mode `reject`,
+   * and any denial in a mutation in every mode (no partial writes). Null otherwise.
+   */
+  readonly refusal: AccessError | null;
+  /** The fragments the walk read, by name: a cached decision is reused only with the same ones. */
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode | undefined>;
+}
+
+/** Looks up a fragment of the operation's document by name. */
+export type FragmentLookup = (name: string) => FragmentDefinitionNode | undefined;
+
+/** A path as a linked list, so that the walk copies a path only when it denies. */
+interface PathLink {
+  readonly key: string;
+  readonly prev: PathLink | null;
+}
+
+/**
+ * Walks the operation as the executor could run it and decides every field against the rules:
+ * aliases, named and inline fragments, and each possible concrete type of an abstract type.
+ * `@skip`/`@include` are ignored on purpose: every field that might run is checked.
+ *
+ * Each (selection set, concrete type) pair is walked once, so the cost follows the size of the
+ * operation (times the possible types of its abstract fields), never the size of a result.
+ * Nothing beneath a denied field is walked: it will not run.
+ */
+export function decideOperation(
+  rules: CompiledRules,
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: FragmentLookup,
+  principal: Principal | null,
+  mode: EnforcementMode,
+): OperationDecision {
+  const verdicts = new Map<string, AccessError | null>();
+  const denials: Denial[] = [];
+  const denied = new Map<string, AccessError>();
+  const visited = new Map<SelectionSetNode, Set<GraphQLObjectType>>();
+  const fragmentsRead = new Map<string, FragmentDefinitionNode | undefined>();
+  let scopes: ReadonlySet<string> | undefined;
+
+  const applies = (condition: NamedTypeNode | undefined, type: GraphQLObjectType): boolean => {
+    if (condition === undefined) return true;
+    const conditionType = schema.getType(condition.name.value);
+    if (conditionType === undefined || conditionType === null) return false;
+    return conditionType === type || (isAbstractType(conditionType) && schema.isSubType(conditionType, type));
+  };
+
+  const visit = (selectionSet: SelectionSetNode, type: GraphQLObjectType, path: PathLink | null): void => {
+    let types = visited.get(selectionSet);
+    if (types === undefined) {
+      types = new Set();
+      visited.set(selectionSet, types);
+    }
+    if (types.has(type)) return;
+    types.add(type);
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (applies(selection.typeCondition, type)) visit(selection.selectionSet, type, path);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments(selection.name.value);
+        fragmentsRead.set(selection.name.value, fragment);
+        if (fragment !== undefined && applies(fragment.typeCondition, type)) visit(fragment.selectionSet, type, path);
+        continue;
+      }
+      const name = selection.name.value;
+      // __typename, __schema and __type are always allowed (turn introspection off in production).
+      if (name.startsWith('__')) continue;
+      const field = type.getFields()[name];
+      if (field === undefined) continue; // not in the schema: the executor runs nothing for it
+      const coordinate = `${type.name}.${name}`;
+      const link: PathLink = { key: selection.alias?.value ?? name, prev: path };
+      const rule = rules.fields.get(coordinate);
+      if (rule !== undefined) {
+        let verdict = verdicts.get(coordinate);
+        if (verdict === undefined) {
+          scopes ??= new Set(principal?.scopes ?? []);
+          verdict = evaluateRule(rule, principal, scopes);
+          verdicts.set(coordinate, verdict);
+        }
+        if (verdict !== null) {
+          denials.push({ coordinate, path: pathToKeys(link), error: verdict });
+          denied.set(coordinate, verdict);
+          continue;
+        }
+      }
+      if (selection.selectionSet === undefined) continue;
+      const named = getNamedType(field.type);
+      if (isObjectType(named)) visit(selection.selectionSet, named, link);
+      else if (isAbstractType(named)) {
+        for (const possible of schema.getPossibleTypes(named)) visit(selection.selectionSet, possible, link);
+      }
+    }
+  };
+
+  const root = schema.getRootType(operation.operation);
+  if (root !== undefined && root !== null) visit(operation.selectionSet, root, null);
+  return Object.freeze({
+    operation,
+    operationName: operation.name?.value ?? null,
+    operationType: operation.operation,
+    denials: Object.freeze(denials),
+    denied,
+    refusal: denials.length > 0 && (mode === 'reject' || operation.operation === 'mutation') ? refusalOf(denials) : null,
+    fragments: fragmentsRead,
+  });
+}
+
+/** The error that refuses a whole operation: authenticate first, then what scopes cannot fix. */
+function refusalOf(denials: readonly Denial[]): AccessError {
+  const first = denials[0] as Denial;
+  return (
+    denials.find((denial) => denial.error.code === 'ERR_UNAUTHENTICATED') ??
+    denials.find((denial) => denial.error.requiredScopes === undefined) ??
+    first
+  ).error;
+}
+
+function pathToKeys(link: PathLink): string[] {
+  const keys: string[] = [];
+  for (let current: PathLink | null = link; current !== null; current = current.prev) keys.push(current.key);
+  return keys.reverse();
+}

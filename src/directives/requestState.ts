@@ -1,0 +1,120 @@
+import { GraphQLError, isNonNullType, responsePathAsArray, type FieldNode, type GraphQLResolveInfo, type OperationDefinitionNode } from 'graphql';
+import type { Principal } from '../auth/principal.js';
+import type { AccessError } from '../errors.js';
+import { toGraphQLError } from '../http/challenge.js';
+import type { FragmentLookup, OperationDecision } from './decideOperation.js';
+import type { Enforcement } from './enforcement.js';
+
+/**
+ * The decision of one request, bound to its context object so that the field guards find it
+ * with one WeakMap lookup, plus the errors already reported (one per denied selection).
+ */
+export interface RequestState {
+  readonly enforcement: Enforcement;
+  readonly operation: OperationDefinitionNode;
+  readonly decision: OperationDecision;
+  /** Nothing is denied: every guard calls straight through. */
+  readonly clear: boolean;
+  /** The root value the reported errors belong to: each subscription event is a new response. */
+  rootValue: unknown;
+  reported: Map<FieldNode, GraphQLError> | null;
+}
+
+const states = new WeakMap<object, RequestState>();
+const UNSEEN: unique symbol = Symbol('unseen root value');
+// Field errors carry no HTTP part, so the realm never reaches a header.
+const FIELD_ERROR_OPTIONS = { realm: 'api', http: false } as const;
+
+/** The state bound to a context, if any. */
+export function stateOf(context: unknown): RequestState | undefined {
+  return typeof context === 'object' && context !== null ? states.get(context) : undefined;
+}
+
+/**
+ * Decides the operation for the caller (from the cache when possible), binds the decision to the
+ * context and logs the denials once for this request.
+ */
+export function startRequest(
+  enforcement: Enforcement,
+  context: unknown,
+  operation: OperationDefinitionNode,
+  fragments: FragmentLookup,
+  principal: Principal | null,
+): RequestState {
+  const decision = enforcement.decide(operation, fragments, principal);
+  const state: RequestState = {
+    enforcement,
+    operation,
+    decision,
+    clear: decision.denials.length === 0,
+    rootValue: UNSEEN,
+    reported: null,
+  };
+  if (typeof context === 'object' && context !== null) states.set(context, state);
+  for (const denial of decision.denials) {
+    enforcement.logger.info(
+      {
+        clientId: principal?.client.id ?? null,
+        kind: principal?.kind ?? 'anonymous',
+        coordinate: denial.coordinate,
+        path: denial.path.join('.'),
+        operationName: decision.operationName,
+        code: denial.error.code,
+        detail: denial.error.detail,
+      },
+      'allow-clients: access denied',
+    );
+  }
+  return state;
+}
+
+/**
+ * Answers a denied field: the first time a selection is met, its FORBIDDEN/UNAUTHENTICATED error is
+ * thrown (located at that first path); later list items of the same selection give null without a
+ * new error, except for a non-null field, which must throw for null to propagate (the same error
+ * object is thrown again, and the Apollo plugin removes the repeats from the response).
+ */
+export function denyField(state: RequestState, error: AccessError, info: GraphQLResolveInfo): null {
+  if (state.rootValue !== info.rootValue) {
+    if (state.rootValue !== UNSEEN) state.reported = null;
+    state.rootValue = info.rootValue;
+  }
+  const node = info.fieldNodes[0] as FieldNode;
+  state.reported ??= new Map();
+  let located = state.reported.get(node);
+  if (located === undefined) {
+    const mapped = toGraphQLError(error, FIELD_ERROR_OPTIONS);
+    located = new GraphQLError(mapped.message, {
+      nodes: info.fieldNodes,
+      path: responsePathAsArray(info.path),
+      extensions: mapped.extensions,
+    });
+    state.reported.set(node, located);
+    throw located;
+  }
+  if (isNonNullType(info.returnType)) throw located;
+  return null;
+}
+
+/** The principal of an `AuthContext`; anything else (no context, a malformed principal) is anonymous. */
+export function principalOf(context: unknown): Principal | null {
+  if (typeof context !== 'object' || context === null) return null;
+  const principal: unknown = (context as { principal?: unknown }).principal;
+  return isPrincipal(principal) ? principal : null;
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  const client = candidate['client'] as Record<string, unknown> | null | undefined;
+  return (
+    (candidate['kind'] === 'machine' || candidate['kind'] === 'user') &&
+    typeof candidate['accessKey'] === 'string' &&
+    Array.isArray(candidate['scopes']) &&
+    typeof client === 'object' &&
+    client !== null &&
+    typeof client['id'] === 'string' &&
+    (client['name'] === null || typeof client['name'] === 'string') &&
+    (client['metadata'] === null || (typeof client['metadata'] === 'object' && client['metadata'] !== undefined))
+  );
+}

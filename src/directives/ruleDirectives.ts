@@ -1,0 +1,202 @@
+import type { GraphQLField, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema } from 'graphql';
+import { getDirectiveExtensions } from '@graphql-tools/utils';
+
+/**
+ * The allow-clients directives of one schema element, parsed from `unknown` into typed values
+ * once, when the schema is built. Anything of the wrong shape throws a TypeError naming the
+ * element's coordinate, so a misspelt annotation stops the server from starting.
+ */
+
+/** One condition on client metadata: the value under `key` is a string in `in`. */
+export interface MetadataMatch {
+  readonly key: string;
+  readonly in: ReadonlySet<string>;
+}
+
+/** `@allowClients(...)`, parsed. */
+export interface AllowClientsDirective {
+  readonly kind: 'allowClients';
+  readonly ids: ReadonlySet<string> | null;
+  readonly names: ReadonlySet<string> | null;
+  /** All must hold; null when the argument is absent. */
+  readonly metadata: readonly MetadataMatch[] | null;
+  readonly users: boolean;
+  /** Canonical SDL (sorted values): equal for two equal rules. */
+  readonly text: string;
+}
+
+/** `@authenticated`, parsed. */
+export interface AuthenticatedDirective {
+  readonly kind: 'authenticated';
+  readonly text: string;
+}
+
+/** `@requireScopes(anyOf: ...)`, parsed: AND inside a set, OR across sets. */
+export interface RequireScopesDirective {
+  readonly kind: 'requireScopes';
+  readonly anyOf: readonly (readonly string[])[];
+  readonly text: string;
+}
+
+/** A directive that restricts access (every one of them must admit the caller). */
+export type RuleDirective = AllowClientsDirective | AuthenticatedDirective | RequireScopesDirective;
+
+/** The allow-clients directives written on one field or type. */
+export interface WrittenRules {
+  readonly rules: readonly RuleDirective[];
+  /** `@public` was written: the default policy does not apply (other rules still do). */
+  readonly public: boolean;
+}
+
+/** The names of the directives this library reads. */
+export const RULE_DIRECTIVE_NAMES = ['allowClients', 'authenticated', 'requireScopes', 'public'] as const;
+
+const NONE: WrittenRules = Object.freeze({ rules: Object.freeze([]), public: false });
+
+/**
+ * Reads and parses the allow-clients directives on a field or a type.
+ *
+ * @param coordinate - `Type.field` or `Type`, for error messages
+ * @throws TypeError naming the coordinate when an annotation is malformed
+ */
+export function readWrittenRules(
+  schema: GraphQLSchema,
+  element: GraphQLField<unknown, unknown> | GraphQLObjectType | GraphQLInterfaceType,
+  coordinate: string,
+): WrittenRules {
+  if (!hasDirectives(element)) return NONE;
+  let found: Record<string, unknown>;
+  try {
+    // getDirectiveExtensions is what getDirective reads; one pass gives all four directives.
+    found = getDirectiveExtensions(element, schema) as Record<string, unknown>;
+  } catch (error) {
+    throw new TypeError(`${coordinate}: ${error instanceof Error ? error.message : 'unreadable directive'}`);
+  }
+  const rules: RuleDirective[] = [];
+  let isPublic = false;
+  for (const name of RULE_DIRECTIVE_NAMES) {
+    const applications = found[name];
+    if (applications === undefined) continue;
+    if (!Array.isArray(applications)) throw new TypeError(`${coordinate}: @${name} could not be read`);
+    for (const args of applications as unknown[]) {
+      if (name === 'public') {
+        noArguments(args, coordinate, name);
+        isPublic = true;
+      } else if (name === 'authenticated') {
+        noArguments(args, coordinate, name);
+        rules.push({ kind: 'authenticated', text: '@authenticated' });
+      } else if (name === 'requireScopes') {
+        rules.push(parseRequireScopes(args, coordinate));
+      } else {
+        rules.push(parseAllowClients(args, coordinate));
+      }
+    }
+  }
+  return rules.length === 0 && !isPublic ? NONE : { rules, public: isPublic };
+}
+
+/** Cheap test before the full read: most elements carry no directive at all. */
+function hasDirectives(element: { readonly astNode?: unknown; readonly extensionASTNodes?: readonly unknown[]; readonly extensions?: unknown }): boolean {
+  const astNodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
+  for (const node of astNodes) {
+    const directives = (node as { directives?: readonly unknown[] } | null | undefined)?.directives;
+    if (directives !== undefined && directives.length > 0) return true;
+  }
+  const extensions = element.extensions as { directives?: unknown } | null | undefined;
+  return extensions?.directives !== undefined && extensions.directives !== null;
+}
+
+function argumentsOf(args: unknown, coordinate: string, name: string, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new TypeError(`${coordinate}: @${name} has arguments of an unknown shape`);
+  }
+  const record = args as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key)) throw new TypeError(`${coordinate}: @${name} has an unknown argument "${key}"`);
+  }
+  return record;
+}
+
+function noArguments(args: unknown, coordinate: string, name: string): void {
+  argumentsOf(args, coordinate, name, []);
+}
+
+/** A non-empty list of non-empty strings, or null when the argument is absent. */
+function stringList(value: unknown, what: string): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string' && item.length > 0)) {
+    throw new TypeError(`${what} must be a non-empty list of non-empty strings`);
+  }
+  return value as string[];
+}
+
+function parseAllowClients(args: unknown, coordinate: string): AllowClientsDirective {
+  const record = argumentsOf(args, coordinate, 'allowClients', ['ids', 'names', 'metadata', 'users']);
+  const ids = stringList(record['ids'], `${coordinate}: @allowClients(ids:)`);
+  const names = stringList(record['names'], `${coordinate}: @allowClients(names:)`);
+  const metadata = parseMetadata(record['metadata'], coordinate);
+  const users = record['users'] ?? false;
+  if (typeof users !== 'boolean') throw new TypeError(`${coordinate}: @allowClients(users:) must be a boolean`);
+  if (ids === null && names === null && metadata === null) {
+    throw new TypeError(`${coordinate}: @allowClients needs at least one of ids, names, metadata`);
+  }
+  const parts: string[] = [];
+  if (ids !== null) parts.push(`ids: ${printList(ids)}`);
+  if (names !== null) parts.push(`names: ${printList(names)}`);
+  if (metadata !== null) {
+    const printed = metadata.map((match) => `{ key: ${JSON.stringify(match.key)}, in: ${printList([...match.in])} }`).sort();
+    parts.push(`metadata: [${printed.join(', ')}]`);
+  }
+  if (users) parts.push('users: true');
+  return {
+    kind: 'allowClients',
+    ids: ids === null ? null : new Set(ids),
+    names: names === null ? null : new Set(names),
+    metadata,
+    users,
+    text: `@allowClients(${parts.join(', ')})`,
+  };
+}
+
+function parseMetadata(value: unknown, coordinate: string): MetadataMatch[] | null {
+  if (value === undefined || value === null) return null;
+  const what = `${coordinate}: @allowClients(metadata:)`;
+  if (!Array.isArray(value) || value.length === 0) throw new TypeError(`${what} must be a non-empty list of { key, in } matchers`);
+  const keys = new Set<string>();
+  return (value as unknown[]).map((item) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new TypeError(`${what} entries must be { key: String!, in: [String!]! }`);
+    }
+    const entry = item as Record<string, unknown>;
+    const unknownKey = Object.keys(entry).find((key) => key !== 'key' && key !== 'in');
+    if (unknownKey !== undefined) throw new TypeError(`${what} entries must be { key, in }, not "${unknownKey}"`);
+    const key = entry['key'];
+    if (typeof key !== 'string' || key.length === 0) throw new TypeError(`${what} entries need a non-empty "key"`);
+    if (keys.has(key)) throw new TypeError(`${what} names the key "${key}" twice`);
+    keys.add(key);
+    const values = stringList(entry['in'], `${what} "in" of "${key}"`);
+    if (values === null) throw new TypeError(`${what} "in" of "${key}" must be a non-empty list of non-empty strings`);
+    return { key, in: new Set(values) };
+  });
+}
+
+function parseRequireScopes(args: unknown, coordinate: string): RequireScopesDirective {
+  const record = argumentsOf(args, coordinate, 'requireScopes', ['anyOf']);
+  const anyOf = record['anyOf'];
+  const what = `${coordinate}: @requireScopes(anyOf:) must be a non-empty list of non-empty lists of non-empty strings`;
+  if (!Array.isArray(anyOf) || anyOf.length === 0) throw new TypeError(what);
+  const sets = (anyOf as unknown[]).map((set) => {
+    const scopes = stringList(set, what);
+    if (scopes === null) throw new TypeError(what);
+    return [...new Set(scopes)].sort();
+  });
+  return {
+    kind: 'requireScopes',
+    anyOf: sets,
+    text: `@requireScopes(anyOf: [${sets.map(printList).sort().join(', ')}])`,
+  };
+}
+
+function printList(values: readonly string[]): string {
+  return `[${[...new Set(values)].sort().map((value) => JSON.stringify(value)).join(', ')}]`;
+}
