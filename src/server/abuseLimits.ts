@@ -10,7 +10,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../index.js';
-import type { ServerConfig } from './config.js';
+import type { ReferenceServerConfig } from './config.js';
 
 /** What the reference server adds to Apollo Server to bound the size and shape of operations. */
 export interface AbuseLimits {
@@ -24,6 +24,6 @@ export interface AbuseLimits {
  * Operation limits (depth, aliases, tokens, cost per client tier) are not wired yet: the library's
  * `operationLimitsPlugin` goes in `plugins` here.
  */
-export function createAbuseLimits(_config: ServerConfig, _logger: Logger): AbuseLimits {
+export function createAbuseLimits(_config: ReferenceServerConfig, _logger: Logger): AbuseLimits {
   return { plugins: [], validationRules: [] };
 }

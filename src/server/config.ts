@@ -4,6 +4,8 @@
  * Every variable is checked here; a bad value throws a {@link ConfigError} naming the variable,
  * and `main.ts` prints that one line and exits with code 1.
  */
+import { ASYMMETRIC_ALGORITHMS, PRESET_NAMES } from '../index.js';
+import type { AsymmetricAlgorithm, PresetName } from '../index.js';
 
 /** A configuration value that cannot be used. `message` names the variable. */
 export class ConfigError extends Error {
@@ -16,10 +18,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Claim-mapping presets the library offers (issue 2, section 4). */
-export const PRESETS = ['auth0', 'rfc9068', 'okta', 'entra', 'cognito', 'keycloak'] as const;
-export type PresetName = (typeof PRESETS)[number];
-
 export const AUTHZ_MODES = ['filter', 'reject'] as const;
 export type AuthzMode = (typeof AUTHZ_MODES)[number];
 
@@ -28,8 +26,6 @@ export type DefaultPolicy = (typeof DEFAULT_POLICIES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
 
 /** The audience of the reference API when it runs with the embedded dev issuer. */
 export const DEV_AUDIENCE = 'https://api.allow-clients.dev/graphql';
@@ -47,7 +43,9 @@ export interface AuthConfig {
   readonly preset: PresetName;
   /** Name of the custom client claim; null for the library's default. */
   readonly clientClaim: string | null;
-  readonly algorithms: readonly string[];
+  readonly algorithms: readonly AsymmetricAlgorithm[];
+  /** Client ids accepted (required by the cognito preset, whose tokens have no `aud`); null for any. */
+  readonly allowedClientIds: readonly string[] | null;
   readonly allowAnonymous: boolean;
 }
 
@@ -71,6 +69,11 @@ export interface ServerConfig {
   /** Null when a real issuer is configured: nothing dev-only starts then. */
   readonly devIssuer: DevIssuerConfig | null;
 }
+
+/** The configuration once the issuer is known (AUTH_ISSUER, or the embedded dev issuer's URL). */
+export type ReferenceServerConfig = Omit<ServerConfig, 'auth' | 'devIssuer'> & {
+  readonly auth: Omit<AuthConfig, 'issuer'> & { readonly issuer: string };
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -97,11 +100,17 @@ export function readConfig(env: Env): ServerConfig {
     absoluteUrl('AUTH_JWKS_URI', jwksUri);
   }
   const clientClaim = optional(env, 'AUTH_CLIENT_CLAIM');
-  const algorithms = list(env, 'AUTH_ALGORITHMS') ?? ['RS256'];
-  for (const alg of algorithms) {
-    if (!(ALGORITHMS as readonly string[]).includes(alg)) {
-      throw new ConfigError('AUTH_ALGORITHMS', `must list algorithms among ${ALGORITHMS.join(', ')} (got "${alg}")`);
+  const algorithms = (list(env, 'AUTH_ALGORITHMS') ?? ['RS256']).map((alg) => {
+    const found = ASYMMETRIC_ALGORITHMS.find((known) => known === alg);
+    if (found === undefined) {
+      throw new ConfigError('AUTH_ALGORITHMS', `must list algorithms among ${ASYMMETRIC_ALGORITHMS.join(', ')} (got "${alg}")`);
     }
+    return found;
+  });
+  const preset = oneOf(env, 'AUTH_PRESET', PRESET_NAMES, issuer === null ? 'rfc9068' : 'auth0');
+  const allowedClientIds = list(env, 'AUTH_ALLOWED_CLIENT_IDS');
+  if (preset === 'cognito' && allowedClientIds === null) {
+    throw new ConfigError('AUTH_ALLOWED_CLIENT_IDS', 'is required with AUTH_PRESET=cognito (Cognito access tokens have no aud)');
   }
 
   const devIssuer: DevIssuerConfig | null =
@@ -122,9 +131,10 @@ export function readConfig(env: Env): ServerConfig {
       issuer,
       audience: audienceValue ?? DEV_AUDIENCE,
       jwksUri,
-      preset: oneOf(env, 'AUTH_PRESET', PRESETS, 'auth0'),
+      preset,
       clientClaim,
       algorithms,
+      allowedClientIds,
       allowAnonymous: boolean(env, 'AUTH_ALLOW_ANONYMOUS', false),
     },
     authz: {

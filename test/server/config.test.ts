@@ -21,7 +21,8 @@ describe('readConfig', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 4000,
-      auth: { issuer: null, audience: DEV_AUDIENCE, jwksUri: null, preset: 'auth0', clientClaim: null, algorithms: ['RS256'], allowAnonymous: false },
+      // The embedded issuer's tokens follow RFC 9068, so its preset is the default without AUTH_ISSUER.
+      auth: { issuer: null, audience: DEV_AUDIENCE, jwksUri: null, preset: 'rfc9068', clientClaim: null, algorithms: ['RS256'], allowedClientIds: null, allowAnonymous: false },
       authz: { mode: 'filter', defaultPolicy: 'authenticated' },
       logLevel: 'info',
       production: false,
@@ -36,6 +37,12 @@ describe('readConfig', () => {
     expect(config.devIssuer).toBeNull();
     expect(config.auth.issuer).toBe('https://tenant.auth0.com/');
     expect(config.auth.audience).toBe('https://api.example.com');
+    expect(config.auth.preset).toBe('auth0');
+  });
+
+  it('reads the client id list that the cognito preset needs', () => {
+    const config = readConfig({ AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/pool', AUTH_AUDIENCE: 'api', AUTH_PRESET: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'a1, b2' });
+    expect(config.auth.allowedClientIds).toEqual(['a1', 'b2']);
   });
 
   it('reads every variable', () => {
@@ -86,7 +93,8 @@ describe('readConfig', () => {
     [{ AUTH_ISSUER: 'ftp://tenant.auth0.com/', AUTH_AUDIENCE: 'api' }, 'AUTH_ISSUER', /http\(s\) URL/],
     [{ AUTH_ISSUER: 'https://tenant.auth0.com/' }, 'AUTH_AUDIENCE', /required when AUTH_ISSUER is set/],
     [{ AUTH_JWKS_URI: 'https://x.example/jwks' }, 'AUTH_JWKS_URI', /needs AUTH_ISSUER/],
-    [{ AUTH_PRESET: 'auth1' }, 'AUTH_PRESET', /one of auth0, rfc9068, okta, entra, cognito, keycloak/],
+    [{ AUTH_PRESET: 'auth1' }, 'AUTH_PRESET', /must be one of .*auth0.*rfc9068.*\(got "auth1"\)/],
+    [{ AUTH_ISSUER: 'https://i.example/', AUTH_AUDIENCE: 'api', AUTH_PRESET: 'cognito' }, 'AUTH_ALLOWED_CLIENT_IDS', /required with AUTH_PRESET=cognito/],
     [{ AUTH_ALGORITHMS: 'RS256,none' }, 'AUTH_ALGORITHMS', /got "none"/],
     [{ AUTH_ALGORITHMS: 'HS256' }, 'AUTH_ALGORITHMS', /got "HS256"/],
     [{ AUTH_ALGORITHMS: 'RS256,,PS256' }, 'AUTH_ALGORITHMS', /without empty items/],

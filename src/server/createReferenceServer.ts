@@ -1,0 +1,201 @@
+/**
+ * The reference server: Apollo Server 5 behind a plain node:http edge that we own.
+ *
+ * A request goes: body read with a cap → JSON parsed → authenticated by the library (any refusal
+ * mapped once, by `httpChallenge`) → Apollo Server (CSRF prevention, no batching, abuse limits,
+ * authorization before execution) → response.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import type { HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Logger } from 'pino';
+import { AllowClientsError, createAuthenticator, httpChallenge } from '../index.js';
+import type { AuthContext } from '../index.js';
+import { createAbuseLimits } from './abuseLimits.js';
+import type { ReferenceServerConfig } from './config.js';
+import { createFormatError } from './formatError.js';
+import { readBody } from './readBody.js';
+import { buildReferenceSchema } from './schema.js';
+import type { ReferenceSchema } from './schema.js';
+
+/** The `realm` of every `WWW-Authenticate` challenge the reference server sends. */
+export const REALM = 'allow-clients';
+
+/** A running reference server. */
+export interface ReferenceServer {
+  /** `http://host:port/graphql`. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests, ends open connections and stops Apollo Server. */
+  close(): Promise<void>;
+}
+
+/** Dependencies a caller may provide (tests). */
+export interface ReferenceServerDependencies {
+  readonly logger: Logger;
+  /** The schema and its resolvers; default the reference API over a fresh store. */
+  readonly schema?: ReferenceSchema;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Starts the reference server on `config.host:config.port` (port 0 for an ephemeral port).
+ *
+ * @throws TypeError from the library when the auth options are wrong (naming the option)
+ */
+export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
+  const { logger } = dependencies;
+  const { authenticate } = createAuthenticator({
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    preset: config.auth.preset,
+    algorithms: config.auth.algorithms,
+    allowAnonymous: config.auth.allowAnonymous,
+    logger: logger.child({ component: 'auth' }),
+    ...(config.auth.jwksUri === null ? {} : { jwksUri: config.auth.jwksUri }),
+    ...(config.auth.clientClaim === null ? {} : { clientClaim: config.auth.clientClaim }),
+    ...(config.auth.allowedClientIds === null ? {} : { allowedClientIds: config.auth.allowedClientIds }),
+  });
+
+  const reference =
+    dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger, realm: REALM });
+  const limits = createAbuseLimits(config, logger);
+  const apollo = new ApolloServer<AuthContext>({
+    schema: reference.schema,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [...limits.validationRules],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins, ...reference.plugins],
+    formatError: createFormatError(REALM, (error, formatted) => {
+      logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
+    }),
+    logger: logger.child({ component: 'apollo' }),
+  });
+  await apollo.start();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://reference.invalid');
+    if (url.pathname === '/healthz') {
+      send(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { status: 'ok' });
+      return;
+    }
+    if (url.pathname !== '/graphql') {
+      sendErrors(res, 404, 'NOT_FOUND', 'Not found: the API is served at /graphql');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      res.setHeader('allow', 'GET, POST');
+      sendErrors(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET or POST');
+      return;
+    }
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, config.maxBodyBytes);
+      const contentType = req.headers['content-type'] ?? '';
+      if (/^application\/(graphql-response\+)?json\b/i.test(contentType) || /\+json\b/i.test(contentType)) {
+        try {
+          body = raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown);
+        } catch {
+          sendErrors(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
+          return;
+        }
+      } else {
+        // Apollo refuses other content types (and CSRF prevention needs to see them).
+        body = raw.toString('utf8');
+      }
+    }
+
+    const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+
+    const headers = new HeaderMap();
+    for (const [name, values] of Object.entries(req.headersDistinct)) {
+      if (values !== undefined) headers.set(name, values.join(', '));
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => Promise.resolve(context) });
+
+    for (const [name, value] of result.headers) res.setHeader(name, value);
+    res.setHeader('cache-control', 'no-store');
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof AllowClientsError) {
+        const challenge = httpChallenge(error, REALM);
+        for (const [name, value] of Object.entries(challenge.headers)) res.setHeader(name, value);
+        if (challenge.status === 413) res.setHeader('connection', 'close');
+        sendErrors(res, challenge.status, challenge.code, challenge.message);
+        return;
+      }
+      logger.error({ err: error }, 'Unexpected error at the HTTP edge');
+      sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(config.port, config.host, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostInUrl}:${port}/graphql`,
+    port,
+    close: () => {
+      closing ??= (async () => {
+        await new Promise<void>((resolveClose) => {
+          server.close(() => resolveClose());
+          server.closeIdleConnections();
+          // In-flight requests get a moment to finish; then their connections are ended.
+          setTimeout(() => {
+            for (const socket of sockets) socket.destroy();
+          }, 2000).unref();
+        });
+        await apollo.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, document: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-type', JSON_TYPE);
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(document));
+}
+
+function sendErrors(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, { errors: [{ message, extensions: { code } }] });
+}

@@ -1,0 +1,98 @@
+/**
+ * `npm start`: the reference API, configured from the environment.
+ *
+ * Without AUTH_ISSUER, the embedded DEV issuer starts first on loopback and the API trusts it; the
+ * next steps (a token command per demo client and a curl command) are printed. With AUTH_ISSUER,
+ * nothing dev-only starts.
+ */
+import type { Logger } from 'pino';
+import { DEFAULT_CLIENT_CLAIM } from '../index.js';
+import { ConfigError, readConfig } from './config.js';
+import type { ServerConfig } from './config.js';
+import { createReferenceServer } from './createReferenceServer.js';
+import type { ReferenceServer } from './createReferenceServer.js';
+import { loadDevClients } from './devClients.js';
+import type { DevClient } from './devClients.js';
+import { startDevIssuer } from './devIssuer.js';
+import type { DevIssuer } from './devIssuer.js';
+import { createLogger } from './logger.js';
+import { nextSteps } from './nextSteps.js';
+
+async function main(): Promise<void> {
+  let config: ServerConfig;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(`Configuration error: ${error.message}`);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let devIssuer: DevIssuer | null = null;
+  let devClients: readonly DevClient[] = [];
+  let server: ReferenceServer | null = null;
+  const stop = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'Shutting down');
+    const forced = setTimeout(() => {
+      logger.error('Shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    forced.unref();
+    await Promise.allSettled([server?.close(), devIssuer?.close()]);
+    logger.info('Stopped');
+    process.exit(0);
+  };
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      void stop(signal);
+    });
+  }
+
+  try {
+    let issuer = config.auth.issuer;
+    if (config.devIssuer !== null) {
+      devClients = loadDevClients();
+      devIssuer = await startDevIssuer({
+        host: config.devIssuer.host,
+        port: config.devIssuer.port,
+        audience: config.auth.audience,
+        clientClaim: config.auth.clientClaim ?? DEFAULT_CLIENT_CLAIM,
+        clients: devClients,
+      });
+      issuer = devIssuer.issuer;
+      logger.warn({ issuer }, 'Embedded DEV issuer started (development only; set AUTH_ISSUER to use a real one)');
+    }
+    if (issuer === null) return fail('Configuration error: AUTH_ISSUER is not set');
+    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer } }, { logger });
+  } catch (error) {
+    await Promise.allSettled([server?.close(), devIssuer?.close()]);
+    return fail(startFailure(error, logger));
+  }
+
+  logger.info({ url: server.url, issuer: devIssuer?.issuer ?? config.auth.issuer, audience: config.auth.audience }, 'Reference API ready');
+  if (devIssuer !== null) {
+    process.stdout.write(nextSteps({ apiUrl: server.url, issuer: devIssuer.issuer, issuerPort: devIssuer.port, audience: config.auth.audience, clients: devClients }));
+  }
+}
+
+/** One clear line for the usual start failures; the details go to the log. */
+function startFailure(error: unknown, logger: Logger): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  if (code === 'EADDRINUSE') {
+    const port = (error as { port?: unknown }).port;
+    return `Cannot start: port ${String(port)} is in use (set PORT, or DEV_ISSUER_PORT for the dev issuer)`;
+  }
+  if (error instanceof TypeError) return `Cannot start: ${error.message}`;
+  logger.error({ err: error }, 'Start failed');
+  return `Cannot start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function fail(message: string): void {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+main().catch((error: unknown) => fail(`Cannot start: ${error instanceof Error ? error.message : String(error)}`));
