@@ -5,6 +5,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { createVerifier } from '../../src/index.js';
 import type { Principal } from '../../src/index.js';
+import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
 
 export { compileRules } from '../../src/directives/compileRules.js';
 export { authDirectiveTypeDefs } from '../../src/directives/typeDefs.js';
@@ -25,7 +26,11 @@ export async function createOurVerifier(options: { issuer: string; audience: str
   };
 }
 
-/** Our schema transformer (synchronous resolver-level checks). */
-export function ourSchemaTransformer(_schema: GraphQLSchema): GraphQLSchema {
-  throw new Error('the schema transformer is not exported by src/index.ts yet');
+export { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
+export { checkOperation } from '../../src/directives/checkOperation.js';
+export { applyAllowClients } from '../../src/directives/applyAllowClients.js';
+
+/** Our schema transformer (synchronous resolver-level checks), mode filter, default policy authenticated. */
+export function ourSchemaTransformer(schema: GraphQLSchema): GraphQLSchema {
+  return applyAllowClients(schema, { defaultPolicy: 'authenticated' });
 }

@@ -9,7 +9,7 @@ import { envelop, useEngine, useSchema } from '@envelop/core';
 import { useGenericAuth } from '@envelop/generic-auth';
 import { execute, parse, specifiedRules, subscribe, validate } from 'graphql';
 import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/index.js';
 
 /** Executes a parsed, validated document for a principal through envelop with generic-auth. */
 export type EnvelopRunner = (document: DocumentNode, principal: Principal | null) => Promise<ExecutionResult>;

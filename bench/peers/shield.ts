@@ -6,7 +6,7 @@
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, rule, shield } from 'graphql-shield';
 import type { GraphQLSchema } from 'graphql';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/index.js';
 
 interface Ctx {
   readonly principal: Principal | null;

@@ -7,7 +7,7 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError } from 'graphql';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/index.js';
 
 interface Ctx {
   readonly principal: Principal | null;
