@@ -1,0 +1,146 @@
+/**
+ * What a partner writes to call the API: the client-credentials grant, the access token cached
+ * until shortly before it expires, GraphQL queries, and one retry with a fresh token on 401.
+ *
+ * Works against Auth0 (set `audience`) and any OAuth 2.0 token endpoint, such as the embedded dev
+ * issuer of `npm start`. Depends on nothing but `fetch`.
+ *
+ * @example
+ * ```ts
+ * const client = createPartnerClient({
+ *   tokenEndpoint: 'https://tenant.eu.auth0.com/oauth/token',
+ *   clientId: process.env.CLIENT_ID!, clientSecret: process.env.CLIENT_SECRET!,
+ *   audience: 'https://api.example.com', apiUrl: 'https://api.example.com/graphql',
+ * });
+ * const { data } = await client.query('{ viewer { client { name } } }');
+ * ```
+ */
+
+/** Options of {@link createPartnerClient}. */
+export interface PartnerClientOptions {
+  readonly tokenEndpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The GraphQL endpoint. */
+  readonly apiUrl: string;
+  /** `audience` parameter (Auth0 needs it to issue a JWT for your API). */
+  readonly audience?: string;
+  /** Space-separated scopes to ask for; default: whatever the server grants by default. */
+  readonly scope?: string;
+  /** How to present the secret: HTTP Basic (default) or in the form body. */
+  readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Renew this many seconds before expiry (default 60). */
+  readonly refreshSkewSeconds?: number;
+  /** Clock in ms (tests freeze it). Default `Date.now`. */
+  readonly now?: () => number;
+  /** The fetch to use (default the global one). */
+  readonly fetch?: typeof fetch;
+}
+
+/** A GraphQL response. */
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  readonly data?: TData | null;
+  readonly errors?: readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** A refusal the client could not recover from. */
+export class PartnerClientError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly wwwAuthenticate: string | null,
+  ) {
+    super(message);
+    this.name = 'PartnerClientError';
+  }
+}
+
+/** A partner's API client. */
+export interface PartnerClient {
+  /** Runs a GraphQL operation; on 401 gets a fresh token and tries once more. */
+  query<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>>;
+  /** Number of tokens fetched so far. */
+  readonly tokensFetched: number;
+}
+
+interface CachedToken {
+  readonly value: string;
+  /** ms since the epoch after which the token is renewed. */
+  readonly renewAt: number;
+}
+
+/** Creates a partner client. */
+export function createPartnerClient(options: PartnerClientOptions): PartnerClient {
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
+  let cached: CachedToken | null = null;
+  let pending: Promise<CachedToken> | null = null;
+  let tokensFetched = 0;
+
+  async function fetchToken(): Promise<CachedToken> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (options.audience !== undefined) body.set('audience', options.audience);
+    if (options.scope !== undefined) body.set('scope', options.scope);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if ((options.authMethod ?? 'client_secret_basic') === 'client_secret_basic') {
+      const pair = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
+      headers['authorization'] = `Basic ${Buffer.from(pair).toString('base64')}`;
+    } else {
+      body.set('client_id', options.clientId);
+      body.set('client_secret', options.clientSecret);
+    }
+    const issuedAt = now();
+    const response = await doFetch(options.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    const document = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    if (!response.ok || typeof document.access_token !== 'string') {
+      throw new PartnerClientError(`token endpoint refused: ${String(document.error ?? response.status)}`, response.status, null);
+    }
+    tokensFetched += 1;
+    const lifetimeMs = (typeof document.expires_in === 'number' ? document.expires_in : 300) * 1000;
+    // Never cache for less than a moment, even for a token shorter-lived than the skew.
+    return { value: document.access_token, renewAt: issuedAt + Math.max(lifetimeMs - skewMs, lifetimeMs / 2) };
+  }
+
+  async function token(forceNew: boolean): Promise<string> {
+    if (!forceNew && cached !== null && now() < cached.renewAt) return cached.value;
+    // Concurrent callers share one token request.
+    pending ??= fetchToken().finally(() => {
+      pending = null;
+    });
+    cached = await pending;
+    return cached.value;
+  }
+
+  async function post(accessToken: string, query: string, variables: Record<string, unknown> | undefined): Promise<Response> {
+    return doFetch(options.apiUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  }
+
+  return {
+    async query<TData>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
+      let response = await post(await token(false), query, variables);
+      if (response.status === 401) {
+        await response.arrayBuffer();
+        // The token was revoked, the keys rotated, or our clock is off: one fresh token, one retry.
+        response = await post(await token(true), query, variables);
+      }
+      const document = (await response.json().catch(() => null)) as GraphQLResponse<TData> | null;
+      if (response.status === 401 || response.status === 403 || document === null) {
+        throw new PartnerClientError(
+          document?.errors?.[0]?.message ?? `API answered ${response.status}`,
+          response.status,
+          response.headers.get('www-authenticate'),
+        );
+      }
+      return document;
+    },
+    get tokensFetched() {
+      return tokensFetched;
+    },
+  };
+}
