@@ -186,9 +186,10 @@ function parseRequireScopes(args: unknown, coordinate: string): RequireScopesDir
   const what = `${coordinate}: @requireScopes(anyOf:) must be a non-empty list of non-empty lists of non-empty strings`;
   if (!Array.isArray(anyOf) || anyOf.length === 0) throw new TypeError(what);
   const sets = (anyOf as unknown[]).map((set) => {
-    const scopes = stringList(set, what);
-    if (scopes === null) throw new TypeError(what);
-    return [...new Set(scopes)].sort();
+    if (!Array.isArray(set) || set.length === 0 || !set.every((scope) => typeof scope === 'string' && scope.length > 0)) {
+      throw new TypeError(what);
+    }
+    return [...new Set(set as string[])].sort();
   });
   return {
     kind: 'requireScopes',
