@@ -72,6 +72,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
     validationRules: [...limits.validationRules],
+    parseOptions: limits.parseOptions,
     plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins, ...reference.plugins],
     formatError: createFormatError(REALM, (error, formatted) => {
       logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
