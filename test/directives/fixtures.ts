@@ -52,6 +52,8 @@ export const SECRET = {
 export const typeDefs = /* GraphQL */ `
   type Query {
     orders: [Order!]!
+    "nullable items: a denied non-null field nulls each item"
+    looseOrders: [Order]
     customers: [Customer!]!
     nodes: [Node!]!
     search: [SearchResult!]!
@@ -144,7 +146,11 @@ export function makeSchema(calls: Calls, options: { orderCount?: number } = {}):
     typeDefs: [authDirectiveTypeDefs, typeDefs],
     resolvers: {
       Query: {
-        orders: () => makeOrders(count, calls),
+        orders: () => {
+          hit('Query.orders');
+          return makeOrders(count, calls);
+        },
+        looseOrders: () => makeOrders(count, calls),
         customers: () => [{ name: 'c1', orders: makeOrders(2, calls) }, { name: 'c2', orders: makeOrders(2, calls) }],
         nodes: () => [...makeOrders(1, calls), product],
         search: () => [...makeOrders(1, calls), product],

@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApolloServer } from '@apollo/server';
+import type { AuthContext } from '../../src/auth/context.js';
+import { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
+import { allowClients } from '../../src/directives/allowClients.js';
+import { makeSchema, callers, SECRET, startServer, type Calls, type Outcome } from './fixtures.js';
+import type { Principal } from '../../src/auth/principal.js';
+
+type Run = (query: string, caller: Principal | null) => Promise<Outcome>;
+
+function reset(calls: Calls): void {
+  for (const key of Object.keys(calls)) delete calls[key];
+}
+
+describe('filter mode (default)', () => {
+  let run: Run;
+  let calls: Calls;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const started = await startServer();
+    ({ run, calls } = started);
+    stop = () => started.server.stop();
+  });
+  afterAll(async () => stop());
+
+  it('nulls each denied field with one error per denied selection, and keeps the rest', async () => {
+    reset(calls);
+    const outcome = await run('{ orders { id total margin note } }', callers.unlisted);
+    expect(outcome.status).toBe(200);
+    expect(outcome.data).toEqual({
+      orders: [0, 1, 2].map((index) => ({ id: `o${index}`, total: 10 + index, margin: null, note: null })),
+    });
+    expect(outcome.errors).toEqual([
+      { message: 'Not allowed for this client: Order.margin', path: ['orders', 0, 'margin'], code: 'FORBIDDEN', coordinate: 'Order.margin', coordinates: undefined },
+      { message: 'Not allowed for this client: Order.note', path: ['orders', 0, 'note'], code: 'FORBIDDEN', coordinate: 'Order.note', coordinates: undefined },
+    ]);
+    expect(calls['Order.margin'] ?? 0).toBe(0);
+    expect(calls['Order.note'] ?? 0).toBe(0);
+    expect(calls['Query.orders']).toBe(1);
+  });
+
+  it('reports each aliased selection of one denied field', async () => {
+    const outcome = await run('{ orders { a: margin b: margin } }', callers.silverByName);
+    expect(outcome.errors.map((error) => error.path)).toEqual([
+      ['orders', 0, 'a'],
+      ['orders', 0, 'b'],
+    ]);
+    expect(outcome.text).not.toContain(String(SECRET.margin));
+  });
+
+  it('propagates null from a denied non-null field as GraphQL requires, with one error', async () => {
+    reset(calls);
+    const outcome = await run('{ orders { id cost } }', callers.silverByName);
+    expect(outcome.data).toBeNull(); // Order.cost: Float! → Order! → [Order!]! → Query.orders: non-null → data
+    expect(outcome.errors).toEqual([
+      { message: 'Not allowed for this client: Order.cost', path: ['orders', 0, 'cost'], code: 'FORBIDDEN', coordinate: 'Order.cost', coordinates: undefined },
+    ]);
+    expect(calls['Order.cost'] ?? 0).toBe(0);
+  });
+
+  it('admits a non-null field to a caller holding one of its scope sets', async () => {
+    const outcome = await run('{ orders { id cost } }', callers.goldById);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.data).toEqual({ orders: [0, 1, 2].map((index) => ({ id: `o${index}`, cost: SECRET.cost })) });
+  });
+
+  it('answers an anonymous caller UNAUTHENTICATED, not FORBIDDEN', async () => {
+    reset(calls);
+    const outcome = await run('{ info orders { id margin } }', callers.anonymous);
+    expect(outcome.data).toBeNull(); // Query.orders needs authentication (default policy) and is non-null
+    expect(outcome.errors).toEqual([
+      { message: 'Authentication required', path: ['orders'], code: 'UNAUTHENTICATED', coordinate: 'Query.orders', coordinates: undefined },
+    ]);
+    expect(calls['Query.orders'] ?? 0).toBe(0);
+    const open = await run('{ info }', callers.anonymous);
+    expect(open).toMatchObject({ data: { info: 'public info' }, errors: [] });
+  });
+
+  it('always allows __typename', async () => {
+    const outcome = await run('{ __typename orders { __typename id } }', callers.unlisted);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.data).toMatchObject({ __typename: 'Query', orders: [{ __typename: 'Order', id: 'o0' }, {}, {}] });
+  });
+});
+
+describe('errors follow the operation, not the data', () => {
+  const servers: ApolloServer<AuthContext>[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+  });
+
+  async function outcomeFor(orderCount: number, query: string): Promise<{ outcome: Outcome; calls: Calls }> {
+    const started = await startServer({ orderCount });
+    servers.push(started.server);
+    return { outcome: await started.run(query, callers.unlisted), calls: started.calls };
+  }
+
+  it('gives the same errors for 10 items as for 1,000 items', async () => {
+    const query = '{ orders { id margin wholesale } }';
+    const small = await outcomeFor(10, query);
+    const large = await outcomeFor(1000, query);
+    expect(small.outcome.errors).toHaveLength(2);
+    expect(large.outcome.errors).toEqual(small.outcome.errors);
+    expect((large.outcome.data?.['orders'] as unknown[]).length).toBe(1000);
+    expect(large.calls['Order.margin'] ?? 0).toBe(0);
+    expect(large.calls['Order.wholesale'] ?? 0).toBe(0);
+  });
+
+  it('gives one error for a denied non-null field that nulls every nullable list item', async () => {
+    const query = '{ looseOrders { id cost } }';
+    const small = await outcomeFor(10, query);
+    const large = await outcomeFor(1000, query);
+    expect(large.outcome.data).toEqual({ looseOrders: Array.from({ length: 1000 }, () => null) });
+    expect(large.outcome.errors).toEqual([
+      { message: 'Not allowed for this client: Order.cost', path: ['looseOrders', 0, 'cost'], code: 'FORBIDDEN', coordinate: 'Order.cost', coordinates: undefined },
+    ]);
+    expect(small.outcome.errors).toEqual(large.outcome.errors);
+    expect(large.calls['Order.cost'] ?? 0).toBe(0);
+  });
+});
+
+describe('mutations: no partial writes', () => {
+  let run: Run;
+  let calls: Calls;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const started = await startServer();
+    ({ run, calls } = started);
+    stop = () => started.server.stop();
+  });
+  afterAll(async () => stop());
+
+  it('refuses the whole operation when one mutation field is denied, before any resolver runs', async () => {
+    reset(calls);
+    const outcome = await run('mutation { touch placeOrder { id } }', callers.silverByName);
+    expect(outcome.status).toBe(403);
+    expect(outcome.headers.get('www-authenticate')).toBe(
+      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"',
+    );
+    expect(outcome.data).toBeNull();
+    expect(outcome.errors).toEqual([
+      {
+        message: 'Not allowed for this client: Mutation.placeOrder',
+        path: null,
+        code: 'FORBIDDEN',
+        coordinate: 'Mutation.placeOrder',
+        coordinates: ['Mutation.placeOrder'],
+      },
+    ]);
+    expect(calls['Mutation.touch'] ?? 0).toBe(0);
+    expect(calls['Mutation.placeOrder'] ?? 0).toBe(0);
+  });
+
+  it('refuses a mutation whose payload selects a denied field, so the write never happens', async () => {
+    reset(calls);
+    const outcome = await run('mutation { placeOrder { id margin } }', callers.platinumByTier);
+    expect(outcome.status).toBe(403);
+    expect(outcome.errors[0]).toMatchObject({ code: 'FORBIDDEN', coordinate: 'Order.margin', coordinates: ['Order.margin'] });
+    expect(calls['Mutation.placeOrder'] ?? 0).toBe(0);
+  });
+
+  it('runs a mutation that is allowed in full', async () => {
+    reset(calls);
+    const outcome = await run('mutation { touch placeOrder { id wholesale } }', callers.platinumByTier);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.data).toEqual({ touch: true, placeOrder: { id: 'o0', wholesale: SECRET.wholesale } });
+    expect(calls['Mutation.placeOrder']).toBe(1);
+  });
+
+  it('answers an anonymous mutation 401 UNAUTHENTICATED', async () => {
+    reset(calls);
+    const outcome = await run('mutation { touch }', callers.anonymous);
+    expect(outcome.status).toBe(401);
+    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="test"');
+    expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Authentication required' });
+    expect(calls['Mutation.touch'] ?? 0).toBe(0);
+  });
+});
+
+describe('reject mode', () => {
+  let run: Run;
+  let calls: Calls;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const started = await startServer({ mode: 'reject' });
+    ({ run, calls } = started);
+    stop = () => started.server.stop();
+  });
+  afterAll(async () => stop());
+
+  it('refuses a query with any denied field: 403 insufficient_scope, no data, no resolver', async () => {
+    reset(calls);
+    const outcome = await run('{ info orders { id margin } }', callers.unlisted);
+    expect(outcome.status).toBe(403);
+    expect(outcome.headers.get('www-authenticate')).toBe(
+      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"',
+    );
+    expect(outcome.data).toBeNull();
+    expect(outcome.errors).toEqual([
+      { message: 'Not allowed for this client: Order.margin', path: null, code: 'FORBIDDEN', coordinate: 'Order.margin', coordinates: ['Order.margin'] },
+    ]);
+    expect(calls['Query.orders'] ?? 0).toBe(0);
+  });
+
+  it('names the missing scope when scopes alone would admit the caller', async () => {
+    const outcome = await run('{ orders { cost } }', callers.silverByName);
+    expect(outcome.status).toBe(403);
+    expect(outcome.headers.get('www-authenticate')).toBe(
+      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
+    );
+  });
+
+  it('answers an anonymous caller 401', async () => {
+    const outcome = await run('{ orders { id } }', callers.anonymous);
+    expect(outcome.status).toBe(401);
+    expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', coordinate: 'Query.orders' });
+  });
+
+  it('runs an operation that is allowed in full', async () => {
+    const outcome = await run('{ orders { id margin } }', callers.goldById);
+    expect(outcome.status).toBe(200);
+    expect(outcome.errors).toEqual([]);
+    expect((outcome.data?.['orders'] as { margin: number }[])[0]?.margin).toBe(SECRET.margin);
+  });
+});
+
+describe('decision cache', () => {
+  let run: Run;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const started = await startServer();
+    run = started.run;
+    stop = () => started.server.stop();
+  });
+  afterAll(async () => stop());
+
+  it('gives two clients two answers for the same document, in any order', async () => {
+    const query = '{ orders { id margin } }';
+    for (let round = 0; round < 3; round += 1) {
+      const gold = await run(query, callers.goldById);
+      const other = await run(query, callers.silverByName);
+      expect(gold.errors).toEqual([]);
+      expect(gold.text).toContain(String(SECRET.margin));
+      expect(other.errors.map((error) => error.coordinate)).toEqual(['Order.margin']);
+      expect(other.text).not.toContain(String(SECRET.margin));
+    }
+  });
+
+  it('gives one client two answers for two documents', async () => {
+    const denied = await run('{ orders { id margin } }', callers.silverByName);
+    const allowed = await run('{ orders { id note } }', callers.silverByName);
+    const deniedAgain = await run('{ orders { id margin } }', callers.silverByName);
+    expect(denied.errors).toHaveLength(1);
+    expect(allowed.errors).toEqual([]);
+    expect(allowed.text).toContain(SECRET.note);
+    expect(deniedAgain.errors).toEqual(denied.errors);
+  });
+
+  it('decides by access key: a user token and a machine token of one client differ', async () => {
+    const user = await run('{ orders { id internal } }', callers.storefrontUser);
+    const machine = await run('{ orders { id internal } }', callers.storefrontMachine);
+    expect(user.errors.map((error) => error.coordinate)).toEqual(['Order.internal']);
+    expect(user.text).not.toContain(SECRET.internal);
+    expect(machine.errors).toEqual([]);
+    expect(machine.text).toContain(SECRET.internal);
+  });
+});
+
+describe('denial log', () => {
+  it('logs each denial with the client id, coordinate and operation name', async () => {
+    const entries: Record<string, unknown>[] = [];
+    const record = (object: Record<string, unknown>): void => {
+      entries.push(object);
+    };
+    const logger = { debug: record, info: record, warn: record, error: record };
+    const auth = allowClients({ realm: 'test', logger });
+    const calls: Calls = {};
+    const server = new ApolloServer<AuthContext>({ schema: auth.transformer(makeSchema(calls)), plugins: [auth.plugin] });
+    await server.start();
+    try {
+      await server.executeOperation(
+        { query: 'query Margins { orders { id margin } }' },
+        { contextValue: { principal: callers.silverByName } },
+      );
+      expect(entries).toEqual([
+        {
+          clientId: 'partner-silver',
+          kind: 'machine',
+          coordinate: 'Order.margin',
+          path: 'orders.margin',
+          operationName: 'Margins',
+          code: 'ERR_FORBIDDEN',
+          detail: '@allowClients(ids: ["partner-gold"])',
+        },
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('allowClientsPlugin and allowClients options', () => {
+  it('refuses to start with a schema that applyAllowClients did not prepare', async () => {
+    const server = new ApolloServer<AuthContext>({ schema: makeSchema({}), plugins: [allowClientsPlugin({ realm: 'test' })] });
+    await expect(server.start()).rejects.toThrow('allowClientsPlugin needs the schema returned by applyAllowClients (apply it last)');
+  });
+
+  it('checks its options at construction, naming the option', () => {
+    expect(() => allowClientsPlugin({ realm: 'a "quoted" realm' })).toThrow(TypeError);
+    expect(() => allowClients({ realm: 'api', mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter" or "reject"'));
+    expect(() => allowClients({ realm: 'api', cacheSize: 0 })).toThrow(new TypeError('"cacheSize" must be a positive integer'));
+    expect(() => allowClients({ realm: 'api', defaultPolicy: 'closed' as never })).toThrow(
+      new TypeError('"defaultPolicy" must be one of "public", "authenticated", "deny"'),
+    );
+    expect(() => allowClients({ realm: 'api', logger: console.log as never })).toThrow(TypeError);
+  });
+});
