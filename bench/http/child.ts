@@ -22,6 +22,8 @@ export interface Worker {
   call<T>(request: WorkerRequest, timeoutMs: number): Promise<T>;
   /** Asks the worker to exit, then kills it if it has not within 3 s. */
   close(): Promise<void>;
+  /** Kills the process now (the run's watchdog). */
+  kill(): void;
 }
 
 /** Starts `bench/http/<script>` in a node process pinned to `core`. */
@@ -73,6 +75,9 @@ export async function startWorker(script: string, core: number, env: Readonly<Re
   return {
     pid: child.pid ?? -1,
     call,
+    kill: () => {
+      if (!exited) child.kill('SIGKILL');
+    },
     close: async () => {
       if (exited) return;
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -149,7 +149,7 @@ export async function largeList(sizes: Sizes): Promise<ScenarioResult> {
     }
 
     // The denied client's decision at several lengths.
-    const decision = await decisionByLength(sizes, store, rejectSchema, apolloReject, observe, rejectedCheck);
+    const decision = await decisionByLength(sizes, rejectSchema, apolloReject, observe, rejectedCheck);
     measurements.push(...decision.measurements);
 
     const targets: Target[] = [];
@@ -201,7 +201,6 @@ export async function largeList(sizes: Sizes): Promise<ScenarioResult> {
  */
 async function decisionByLength(
   sizes: Sizes,
-  store: ItemStore,
   rejectSchema: GraphQLSchema,
   server: InProcessApollo,
   observe: (run: () => Promise<ApolloOutcome>) => Promise<Observed>,

@@ -1,0 +1,31 @@
+/**
+ * The server under load (runs in its own process, pinned to core 1): the reference server from
+ * src/server, configured from environment variables exactly as `npm start` would be, with a silent
+ * logger. One server per process; `stop` closes it.
+ */
+import { readConfig } from '../../src/server/config.js';
+import type { ReferenceServerConfig } from '../../src/server/config.js';
+import { createReferenceServer } from '../../src/server/createReferenceServer.js';
+import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
+import { createLogger } from '../../src/server/logger.js';
+import { serveWorker } from './child.js';
+import type { WorkerRequest } from './child.js';
+
+let server: ReferenceServer | null = null;
+
+serveWorker(async (request: WorkerRequest) => {
+  if (request.type === 'start') {
+    if (server !== null) throw new Error('server already started');
+    const env = { ...(request.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
+    const config = readConfig(env);
+    if (config.auth.issuer === null) throw new Error('bench server needs AUTH_ISSUER');
+    server = await createReferenceServer(config as ReferenceServerConfig, { logger: createLogger('silent') });
+    return { url: server.url };
+  }
+  if (request.type === 'stop') {
+    await server?.close();
+    server = null;
+    return {};
+  }
+  throw new Error(`unknown request ${request.type}`);
+});
