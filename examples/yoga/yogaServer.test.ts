@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestIssuer } from '../../test/helpers/testIssuer.js';
+import type { TestIssuer } from '../../test/helpers/testIssuer.js';
+import { startYogaServer } from './yogaServer.js';
+
+const AUDIENCE = 'https://yoga.example.test';
+const CLAIM = 'https://allow-clients.dev/client';
+
+interface Answer {
+  status: number;
+  challenge: string | null;
+  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+describe('allow-clients on graphql-yoga (no Apollo)', () => {
+  let issuer: TestIssuer;
+  let server: { url: string; close(): Promise<void> };
+  const orders: string[] = [];
+
+  const tokenFor = (id: string, tier: string, scope = ''): string =>
+    issuer.sign({ sub: `${id}@clients`, azp: id, scope, [CLAIM]: { id, name: id, metadata: { tier } } });
+
+  async function ask(token: string | null, query: string): Promise<Answer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    const response = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    return { status: response.status, challenge: response.headers.get('www-authenticate'), body: (await response.json()) as Answer['body'] };
+  }
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    server = await startYogaServer({ auth: { issuer: issuer.url, audience: AUDIENCE }, onOrder: (name) => orders.push(name) });
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  it('shows a gold partner the wholesale prices', async () => {
+    const answer = await ask(tokenFor('acme', 'gold'), '{ products { name wholesalePrice } }');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ data: { products: [{ name: 'Cordless Drill', wholesalePrice: 92 }, { name: 'Claw Hammer', wholesalePrice: 15 }] } });
+  });
+
+  it('nulls the wholesale prices for a bronze partner, with one FORBIDDEN error for the whole list', async () => {
+    const answer = await ask(tokenFor('initech', 'bronze'), '{ products { name wholesalePrice } }');
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toEqual({ products: [{ name: 'Cordless Drill', wholesalePrice: null }, { name: 'Claw Hammer', wholesalePrice: null }] });
+    expect(answer.body.errors).toHaveLength(1);
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', coordinate: 'Product.wholesalePrice' });
+  });
+
+  it('refuses a request without a token with 401 and a Bearer challenge', async () => {
+    const answer = await ask(null, '{ products { name } }');
+    expect(answer.status).toBe(401);
+    expect(answer.challenge).toBe('Bearer realm="yoga-example"');
+    expect(answer.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    expect(answer.body.data ?? null).toBeNull();
+  });
+
+  it('refuses an invalid token with 401 invalid_token', async () => {
+    const expired = issuer.sign({ sub: 'acme@clients', azp: 'acme' }, { now: Math.floor(Date.now() / 1000) - 7200, expiresIn: 60 });
+    const answer = await ask(expired, '{ products { name } }');
+    expect(answer.status).toBe(401);
+    expect(answer.challenge).toContain('error="invalid_token"');
+  });
+
+  it('refuses a denied mutation before it runs: 403 insufficient_scope, no order placed', async () => {
+    const before = orders.length;
+    const answer = await ask(tokenFor('acme', 'gold'), 'mutation { placeOrder(name: "drill") }');
+    expect(answer.status).toBe(403);
+    expect(answer.challenge).toContain('error="insufficient_scope"');
+    expect(answer.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(orders.length).toBe(before);
+  });
+
+  it('runs an allowed mutation once', async () => {
+    const before = orders.length;
+    const answer = await ask(tokenFor('acme', 'gold', 'orders:write'), 'mutation { placeOrder(name: "drill") }');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ data: { placeOrder: true } });
+    expect(orders.slice(before)).toEqual(['drill']);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * allow-clients without Apollo: a graphql-yoga server on node:http that authenticates with the
+ * library's authenticator, enforces the schema's rules with the schema transformer
+ * (`applyAllowClients`) and refuses operations before execution with `checkOperation`.
+ *
+ * Any graphql-js server can do the same: authenticate into `{ principal }`, prepare the schema once,
+ * and check each operation before it runs.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLError } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
+import { AccessError, AllowClientsError, applyAllowClients, authDirectiveTypeDefs, checkOperation, createAuthenticator, httpChallenge, toGraphQLError } from '../../src/index.js';
+import type { AuthContext, AuthenticatorOptions } from '../../src/index.js';
+
+/** The schema of the example: one public field, one for gold partners, one mutation for partners with a scope. */
+export const typeDefs = /* GraphQL */ `
+  type Query {
+    products: [Product!]!
+  }
+  type Product {
+    name: String!
+    wholesalePrice: Float @allowClients(metadata: [{ key: "tier", in: ["gold"] }])
+  }
+  type Mutation {
+    placeOrder(name: String!): Boolean! @allowClients(metadata: [{ key: "tier", in: ["gold", "silver"] }]) @requireScopes(anyOf: [["orders:write"]])
+  }
+`;
+
+/** Options of {@link startYogaServer}. */
+export interface YogaServerOptions {
+  /** How tokens are verified (issuer, audience, preset...). */
+  readonly auth: AuthenticatorOptions;
+  /** `filter` (default) or `reject`. */
+  readonly mode?: 'filter' | 'reject';
+  /** Called when the mutation resolver runs (to prove it never runs when denied). */
+  readonly onOrder?: (name: string) => void;
+}
+
+type ServerContext = { req: IncomingMessage; res: ServerResponse };
+
+const REALM = 'yoga-example';
+
+/** The refusal of the library as a Yoga error: status and challenge headers in `extensions.http`. */
+function yogaError(error: unknown): GraphQLError {
+  if (!(error instanceof AllowClientsError)) return toGraphQLError(error, { realm: REALM, http: false });
+  const challenge = httpChallenge(error, REALM);
+  const extensions: Record<string, unknown> = { code: challenge.code, http: { status: challenge.status, headers: { ...challenge.headers } } };
+  if (error instanceof AccessError && error.coordinate !== undefined) extensions['coordinate'] = error.coordinate;
+  return new GraphQLError(challenge.message, { extensions });
+}
+
+/** Starts the example on 127.0.0.1 (ephemeral port unless `port`). */
+export async function startYogaServer(options: YogaServerOptions, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  const { authenticate } = createAuthenticator(options.auth);
+  const schema = applyAllowClients(
+    makeExecutableSchema({
+      typeDefs: [authDirectiveTypeDefs, typeDefs],
+      resolvers: {
+        Query: { products: () => [{ name: 'Cordless Drill', wholesalePrice: 92 }, { name: 'Claw Hammer', wholesalePrice: 15 }] },
+        Mutation: {
+          placeOrder: (_parent: unknown, args: { name: string }) => {
+            options.onOrder?.(args.name);
+            return true;
+          },
+        },
+      },
+    }),
+    { mode: options.mode ?? 'filter', defaultPolicy: 'authenticated' },
+  );
+
+  // Before execution: refuse what must be refused as a whole (reject mode, denied mutations).
+  const authorizeBeforeExecution: Plugin<AuthContext> = {
+    onExecute({ args, setResultAndStopExecution }) {
+      const contextValue = args.contextValue as AuthContext;
+      const decision = checkOperation({ schema: args.schema, document: args.document, operationName: args.operationName, principal: contextValue.principal, contextValue });
+      if (decision?.refusal) setResultAndStopExecution({ errors: [yogaError(decision.refusal)] });
+    },
+  };
+
+  const yoga = createYoga<ServerContext, AuthContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: false,
+    landingPage: false,
+    maskedErrors: true,
+    plugins: [authorizeBeforeExecution],
+    context: async ({ req }) => {
+      try {
+        // headersDistinct keeps repeated Authorization headers apart (400 invalid_request).
+        return await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
+      } catch (error) {
+        throw yogaError(error);
+      }
+    },
+  });
+
+  const server = createServer(yoga);
+  await new Promise<void>((resolveListen) => server.listen(port, '127.0.0.1', resolveListen));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}/graphql`,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}
