@@ -9,6 +9,7 @@ import { readConfig } from '../../../src/server/config.js';
 import { createReferenceServer } from '../../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../../src/server/createReferenceServer.js';
 import { createLogger } from '../../../src/server/logger.js';
+import type { ReferenceSchema } from '../../../src/server/schema.js';
 import { startTestIssuer } from '../../helpers/testIssuer.js';
 import type { TestIssuer } from '../../helpers/testIssuer.js';
 import type { OracleCaller } from './sdlOracle.js';
@@ -41,6 +42,8 @@ export interface SecurityTargetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Use this issuer instead of starting one (it is then not closed by `close`). */
   readonly issuer?: TestIssuer;
+  /** Serve this schema instead of the reference API. */
+  readonly schema?: ReferenceSchema;
 }
 
 /** A running server and its issuer. */
@@ -79,7 +82,7 @@ export async function startSecurityTarget(options: SecurityTargetOptions = {}): 
   const config = readConfig(env);
   const server = await createReferenceServer(
     { ...config, auth: { ...config.auth, issuer: issuer.url } },
-    { logger: createLogger(config.logLevel) },
+    { logger: createLogger(config.logLevel), ...(options.schema === undefined ? {} : { schema: options.schema }) },
   );
   const tokenFor = (client: DemoClient, claims: Readonly<Record<string, unknown>> = {}): string =>
     issuer.sign({ ...claimsFor(client), ...claims });

@@ -1,0 +1,229 @@
+import { request as httpRequest } from 'node:http';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_LIMITS } from '../../src/server/abuseLimits.js';
+import { INTERNALS, postGraphQL, request, startSecurityTarget } from './support/securityTarget.js';
+import type { HttpResult, SecurityTarget } from './support/securityTarget.js';
+
+/**
+ * Attacks on the real reference server over loopback, with real tokens from a real issuer:
+ * oversized and costly operations (per partner tier), batching, CSRF, oversized and malformed
+ * bodies, and production error hygiene.
+ */
+
+const limits = {
+  default: { depth: 10, aliases: 15, tokens: 1000, cost: 5000, ...REFERENCE_LIMITS.default },
+  gold: { depth: 12, aliases: 50, tokens: 3000, cost: 25_000, ...REFERENCE_LIMITS.tiers?.values['gold'] },
+};
+
+/** An operation whose depth (as graphql-armor counts it, leaf included) is `depth`. */
+function queryOfDepth(depth: number): string {
+  const objects = depth - 1;
+  const chain = Array.from({ length: objects }, (_, index) => (index % 2 === 0 ? 'products {' : 'category {'));
+  return `{ ${chain.join(' ')} id ${'}'.repeat(objects)} }`;
+}
+function queryWithAliases(count: number): string {
+  return `{ ${Array.from({ length: count }, (_, index) => `a${index}: apiInfo`).join(' ')} }`;
+}
+/** `{ apiInfo apiInfo ... }`: 2 + `fields` lexical tokens. */
+function queryWithTokens(tokens: number): string {
+  return `{ ${'apiInfo '.repeat(tokens - 2)}}`;
+}
+
+function codes(result: HttpResult): (string | undefined)[] {
+  return ((result.json?.['errors'] as { extensions?: { code?: string } }[] | undefined) ?? []).map((error) => error.extensions?.code);
+}
+
+function expectRefused(result: HttpResult, status: number, code: string): void {
+  expect(result.status).toBe(status);
+  expect(codes(result)).toEqual([code]);
+  expect(result.json?.['data']).toBeUndefined();
+  expect(result.text).not.toMatch(INTERNALS);
+}
+
+describe('abuse limits on the reference server', () => {
+  let target: SecurityTarget;
+  let bronze: string;
+  let gold: string;
+
+  beforeAll(async () => {
+    target = await startSecurityTarget();
+    bronze = target.caller('initech-bronze').token;
+    gold = target.caller('acme-gold').token;
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  it('refuses a query deeper than the default limit to a bronze partner, and runs it for a gold partner', async () => {
+    const query = queryOfDepth(limits.default.depth + 1);
+    expectRefused(await postGraphQL(target.url, bronze, { query }), 400, 'QUERY_TOO_DEEP');
+    const admitted = await postGraphQL(target.url, gold, { query });
+    expect(admitted.status).toBe(200);
+    expect(Array.isArray((admitted.json?.['data'] as Record<string, unknown>)['products'])).toBe(true);
+  });
+
+  it('refuses a query deeper than every tier to every partner', async () => {
+    const query = queryOfDepth(limits.gold.depth + 1);
+    expectRefused(await postGraphQL(target.url, gold, { query }), 400, 'QUERY_TOO_DEEP');
+  });
+
+  it('refuses an alias flood, with more aliases for the gold tier', async () => {
+    const flood = queryWithAliases(limits.default.aliases + 1);
+    expectRefused(await postGraphQL(target.url, bronze, { query: flood }), 400, 'TOO_MANY_ALIASES');
+    const admitted = await postGraphQL(target.url, gold, { query: flood });
+    expect(admitted.status).toBe(200);
+    expect(Object.keys(admitted.json?.['data'] as Record<string, unknown>)).toHaveLength(limits.default.aliases + 1);
+    expectRefused(await postGraphQL(target.url, gold, { query: queryWithAliases(limits.gold.aliases + 1) }), 400, 'TOO_MANY_ALIASES');
+  });
+
+  it('refuses a document with too many tokens per tier, and above every tier at the parser', async () => {
+    const large = queryWithTokens(limits.default.tokens + 10);
+    expectRefused(await postGraphQL(target.url, bronze, { query: large }), 400, 'TOO_MANY_TOKENS');
+    expect((await postGraphQL(target.url, gold, { query: large })).status).toBe(200);
+    const huge = queryWithTokens(limits.gold.tokens * 20);
+    expectRefused(await postGraphQL(target.url, gold, { query: huge }), 400, 'TOO_MANY_TOKENS');
+  });
+
+  it('refuses a costly query to a bronze partner and serves it to a gold partner (higher tier)', async () => {
+    // products(first: 1000) { id name listPrice { amount currency } } costs 12,500 in graphql-armor's model.
+    const query = '{ products(first: 1000) { id name listPrice { amount currency } } }';
+    expectRefused(await postGraphQL(target.url, bronze, { query }), 400, 'QUERY_TOO_COSTLY');
+    const admitted = await postGraphQL(target.url, gold, { query });
+    expect(admitted.status).toBe(200);
+    expect(codes(admitted)).toEqual([]);
+    expect(((admitted.json?.['data'] as Record<string, unknown>)['products'] as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it('refuses a batched request', async () => {
+    const result = await postGraphQL(target.url, gold, [{ query: '{ apiInfo }' }, { query: '{ apiInfo }' }]);
+    expect(result.status).toBe(400);
+    expect(result.text).not.toContain('"data"');
+    expect(result.text).not.toMatch(INTERNALS);
+  });
+
+  it('refuses a CSRF simple request (no preflight header) and places no order', async () => {
+    const partner = target.caller('globex-silver');
+    const countOrders = async (): Promise<number> => {
+      const result = await postGraphQL(target.url, partner.token, { query: '{ myOrders { id } }' });
+      return ((result.json?.['data'] as Record<string, unknown>)['myOrders'] as unknown[]).length;
+    };
+    const before = await countOrders();
+    const productId = ((await postGraphQL(target.url, partner.token, { query: '{ products { id } }' })).json?.['data'] as { products: { id: string }[] }).products[0]?.id;
+    const mutation = JSON.stringify({ query: `mutation { placeOrder(input: { lines: [{ productId: "${productId}", quantity: 1 }] }) { id } }` });
+    const simple = await request(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${partner.token}` },
+      body: mutation,
+    });
+    expect(simple.status).toBe(400);
+    expect(simple.text).toMatch(/Cross-Site Request Forgery|CSRF/);
+    const get = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { authorization: `Bearer ${partner.token}` } });
+    expect(get.status).toBe(400);
+    expect(get.text).toMatch(/CSRF/);
+    expect(await countOrders()).toBe(before);
+    // The same GET with a header a browser would preflight is served: the refusal was CSRF prevention.
+    const preflighted = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, {
+      headers: { authorization: `Bearer ${partner.token}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(preflighted.status).toBe(200);
+  });
+
+  it('answers a body over 1 MB with 413 (declared length)', async () => {
+    const body = JSON.stringify({ query: '{ apiInfo }', padding: 'a'.repeat(1024 * 1024) });
+    const result = await postGraphQL(target.url, gold, body);
+    expectRefused(result, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers a chunked body that grows over 1 MB with 413', async () => {
+    const url = new URL(target.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gold}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      req.write('{"query":"{ apiInfo }","padding":"');
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 20 && req.write(chunk)) sent += 1;
+        if (sent < 20) req.once('drain', () => {
+          sent += 1;
+          pump();
+        });
+        else req.end('"}');
+      };
+      pump();
+      setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref();
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers malformed JSON with a clean 400', async () => {
+    const result = await postGraphQL(target.url, gold, '{"query": "{ apiInfo }"');
+    expect(result.status).toBe(400);
+    expect(result.json).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+});
+
+describe('production error hygiene (NODE_ENV=production)', () => {
+  let target: SecurityTarget;
+  let crashing: SecurityTarget;
+  let token: string;
+
+  beforeAll(async () => {
+    target = await startSecurityTarget({ env: { NODE_ENV: 'production' } });
+    token = target.caller('acme-gold').token;
+    // A server whose resolver fails with an internal error that names a file, to see it masked.
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { boom: String }',
+      resolvers: {
+        Query: {
+          boom: () => {
+            throw new Error(`ENOENT: no such file, open '/work/main/secret/keys.ts:12'`);
+          },
+        },
+      },
+    });
+    crashing = await startSecurityTarget({ env: { NODE_ENV: 'production' }, issuer: target.issuer, schema: { schema, plugins: [] } });
+  });
+  afterAll(async () => {
+    await crashing.close();
+    await target.close();
+  });
+
+  it('gives no "Did you mean" suggestion for a misspelt field', async () => {
+    const result = await postGraphQL(target.url, token, { query: '{ prodcts { id } }' });
+    expect(result.status).toBe(400);
+    expect(result.text).not.toMatch(/Did you mean/i);
+    expect(result.text).not.toContain('products');
+    expect(result.text).not.toMatch(INTERNALS);
+  });
+
+  it('refuses introspection', async () => {
+    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Order") { fields { name } } }']) {
+      const result = await postGraphQL(target.url, token, { query });
+      expect(result.status).toBe(400);
+      expect(result.json?.['data']).toBeUndefined();
+      expect(result.text).not.toContain('margin');
+    }
+  });
+
+  it('masks an internal error: fixed message, no stack, no path, no file', async () => {
+    const result = await postGraphQL(crashing.url, token, { query: '{ boom }' });
+    expect(result.status).toBe(200);
+    expect(result.json).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }], data: { boom: null } });
+    expect(result.text).not.toMatch(INTERNALS);
+    expect(result.text).not.toContain('ENOENT');
+  });
+
+  it('answers a variable of the wrong type without internals', async () => {
+    const result = await postGraphQL(target.url, token, { query: 'query ($n: Int) { products(first: $n) { id } }', variables: { n: 'abc' } });
+    expect(result.status).toBe(400);
+    expect(result.text).not.toMatch(INTERNALS);
+  });
+});
