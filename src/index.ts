@@ -40,6 +40,28 @@ export { PRESETS, PRESET_NAMES } from './auth/presets/presets.js';
 export type { PresetName, ClaimsPreset, ClaimMapping, VerifiedToken } from './auth/presets/preset.js';
 export type { AuthLogger } from './auth/logger.js';
 
+// What they may touch: @allowClients, @authenticated, @requireScopes, @public, enforced before execution
+export { authDirectiveTypeDefs } from './directives/typeDefs.js';
+export { allowClients } from './directives/allowClients.js';
+export type { AllowClients, AllowClientsOptions } from './directives/allowClients.js';
+export { applyAllowClients } from './directives/applyAllowClients.js';
+export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js';
+export { allowClientsPlugin } from './directives/allowClientsPlugin.js';
+export type { AllowClientsPluginOptions } from './directives/allowClientsPlugin.js';
+export { checkOperation } from './directives/checkOperation.js';
+export type { CheckOperationArgs } from './directives/checkOperation.js';
+export { compileRules } from './directives/compileRules.js';
+export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
+export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
+export type { EnforcementOptions } from './directives/enforcement.js';
+export type {
+  RuleDirective,
+  AllowClientsDirective,
+  AuthenticatedDirective,
+  RequireScopesDirective,
+  MetadataMatch,
+} from './directives/ruleDirectives.js';
+
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';
 export type { OperationLimits, LimitCheckRequest } from './limits/operationLimits.js';
