@@ -82,7 +82,13 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   await apollo.start();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://reference.invalid');
+    // Origin-form targets only: `//x` would parse as a host and throw, an absolute-form target is a proxy's.
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) {
+      sendErrors(res, 400, 'BAD_REQUEST', 'The request target must be a path');
+      return;
+    }
+    const url = new URL(`http://reference.invalid${target}`);
     if (url.pathname === '/healthz') {
       send(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { status: 'ok' });
       return;

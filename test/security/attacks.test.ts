@@ -25,9 +25,12 @@ function queryOfDepth(depth: number): string {
 function queryWithAliases(count: number): string {
   return `{ ${Array.from({ length: count }, (_, index) => `a${index}: apiInfo`).join(' ')} }`;
 }
-/** `{ apiInfo apiInfo ... }`: 2 + `fields` lexical tokens. */
+/**
+ * At least `tokens` lexical tokens: `{ products(first: 1) { id } ... }`, 9 tokens a field. (Not one
+ * field repeated a thousand times: graphql's overlapping-fields rule aborts that on its own.)
+ */
 function queryWithTokens(tokens: number): string {
-  return `{ ${'apiInfo '.repeat(tokens - 2)}}`;
+  return `{ ${'products(first: 1) { id } '.repeat(Math.ceil((tokens - 2) / 9))}}`;
 }
 
 function codes(result: HttpResult): (string | undefined)[] {
@@ -161,6 +164,27 @@ describe('abuse limits on the reference server', () => {
       setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref();
     });
     expect(status).toBe(413);
+  });
+
+  it('refuses a flood of one field repeated (overlapping-fields work bounded by graphql) without a 5xx', async () => {
+    const result = await postGraphQL(target.url, gold, { query: `{ ${'apiInfo '.repeat(1200)}}` });
+    expect(result.status).toBe(400);
+    expect(result.json?.['data']).toBeUndefined();
+    expect(result.text).not.toMatch(INTERNALS);
+  });
+
+  it.each(['//', '//graphql', '/graphql/../graphql'])('answers the request target %s without a server error', async (path) => {
+    const url = new URL(target.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('{"query":"{ apiInfo }"}');
+    });
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
   });
 
   it('answers malformed JSON with a clean 400', async () => {
