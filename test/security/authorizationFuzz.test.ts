@@ -26,4 +26,19 @@ describe('authorization fuzzing (bounded; `npm run fuzz` runs 10,000+)', () => {
     expect(stats.allowedFieldsWithData).toBeGreaterThan(500);
     expect(Object.keys(stats.deniedCoordinates).length).toBeGreaterThanOrEqual(4);
   });
+
+  it('catches a leak when the oracle expects less than the token grants (the check can fail)', async () => {
+    // A gold partner's token judged by a bronze partner's rules: wholesale prices must show up as leaks.
+    const gold = target.caller('acme-gold');
+    const judgedAsBronze = { ...target, callers: [{ ...gold, oracle: target.caller('initech-bronze').oracle }] };
+    const ids = await discoverIds(target);
+    const failure = await fc
+      .assert(authorizationProperty(judgedAsBronze, loadReferenceModel(), ids, emptyAuthorizationStats()), { numRuns: 300, seed: 1 })
+      .then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+    expect(failure).not.toBeNull();
+    expect(String((failure?.cause as Error | undefined)?.message)).toMatch(/^denied data returned to acme-gold:\n/);
+  });
 });

@@ -40,9 +40,11 @@ export function loadReferenceModel(): { schema: GraphQLSchema; oracle: SdlOracle
 
 /** Ids of the reference data, read through the API by the internal client (so generated arguments hit real objects). */
 export async function discoverIds(target: SecurityTarget): Promise<string[]> {
-  const response = await postGraphQL(target.url, target.caller('ops-internal').token, {
-    query: '{ products { id category { id } } categories { id } allOrders { id } search(text: "") { ... on Node { id } } }',
+  const internal = await postGraphQL(target.url, target.caller('ops-internal').token, {
+    query: '{ products { id category { id } } categories { id } allOrders { id } }',
   });
+  // Partner offers are for gold partners: ask as one, so that offer ids are in the pool too.
+  const gold = await postGraphQL(target.url, target.caller('acme-gold').token, { query: '{ search(text: "e") { ... on Node { id } } }' });
   const ids = new Set<string>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
@@ -53,7 +55,8 @@ export async function discoverIds(target: SecurityTarget): Promise<string[]> {
       }
     }
   };
-  visit(response.json?.['data']);
+  visit(internal.json?.['data']);
+  visit(gold.json?.['data']);
   return [...ids];
 }
 
