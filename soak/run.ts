@@ -150,7 +150,8 @@ async function runPhase(name: string, ready: Ready, mixed: boolean): Promise<Pha
 function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  const value = sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  return Math.round(value * 100) / 100;
 }
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
