@@ -26,10 +26,13 @@ export interface Worker {
   kill(): void;
 }
 
-/** Starts `bench/http/<script>` in a node process pinned to `core`. */
-export async function startWorker(script: string, core: number, env: Readonly<Record<string, string>> = {}): Promise<Worker> {
+/**
+ * Starts `bench/http/<script>` in a node process pinned to `core`. `nodeArgs` go before the script
+ * (e.g. `--cpu-prof` when looking for the cause of a miss).
+ */
+export async function startWorker(script: string, core: number, env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = []): Promise<Worker> {
   const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const { command, args } = pinnedNode(core, ['--import', 'tsx', path]);
+  const { command, args } = pinnedNode(core, [...nodeArgs, '--import', 'tsx', path]);
   const child: ChildProcess = spawn(command, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },

@@ -2,12 +2,22 @@
  * The server under load (runs in its own process, pinned to core 1): the reference server from
  * src/server, configured from environment variables exactly as `npm start` would be, with a silent
  * logger. One server per process; `stop` closes it.
+ *
+ * `bare: true` serves the same schema and resolvers through the same edge and Apollo settings, but
+ * without the library's authorization (no guards, no plugin); with anonymous access on and no token
+ * sent, nothing of authentication runs either: the floor.
  */
 import { readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
 import { createLogger } from '../../src/server/logger.js';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { IResolvers } from '@graphql-tools/utils';
+import { authDirectiveTypeDefs } from '../../src/index.js';
+import { createStore } from '../../src/server/data/store.js';
+import { createResolvers } from '../../src/server/resolvers.js';
+import { apiTypeDefs } from '../../src/server/schema.js';
 import { serveWorker } from './child.js';
 import type { WorkerRequest } from './child.js';
 
@@ -19,7 +29,13 @@ serveWorker(async (request: WorkerRequest) => {
     const env = { ...(request.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
     const config = readConfig(env);
     if (config.auth.issuer === null) throw new Error('bench server needs AUTH_ISSUER');
-    server = await createReferenceServer(config as ReferenceServerConfig, { logger: createLogger('silent') });
+    const logger = createLogger('silent');
+    if (request.bare === true) {
+      const schema = makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, apiTypeDefs], resolvers: createResolvers(createStore()) as IResolvers });
+      server = await createReferenceServer(config as ReferenceServerConfig, { logger, schema: { schema, plugins: [] } });
+    } else {
+      server = await createReferenceServer(config as ReferenceServerConfig, { logger });
+    }
     return { url: server.url };
   }
   if (request.type === 'stop') {

@@ -3,12 +3,10 @@
  * benchmark measures what a user gets.
  */
 import type { GraphQLSchema } from 'graphql';
-import { createVerifier } from '../../src/index.js';
+import { applyAllowClients, createVerifier } from '../../src/index.js';
 import type { Principal } from '../../src/index.js';
-import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
 
-export { compileRules } from '../../src/directives/compileRules.js';
-export { authDirectiveTypeDefs } from '../../src/directives/typeDefs.js';
+export { allowClientsPlugin, applyAllowClients, authDirectiveTypeDefs, checkOperation, compileRules } from '../../src/index.js';
 
 /** A token verifier as the scenarios use it. */
 export interface OurVerifier {
@@ -25,10 +23,6 @@ export async function createOurVerifier(options: { issuer: string; audience: str
     jwksFetches: () => verifier.stats.jwks.fetches,
   };
 }
-
-export { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
-export { checkOperation } from '../../src/directives/checkOperation.js';
-export { applyAllowClients } from '../../src/directives/applyAllowClients.js';
 
 /** Our schema transformer (synchronous resolver-level checks), mode filter, default policy authenticated. */
 export function ourSchemaTransformer(schema: GraphQLSchema): GraphQLSchema {

@@ -4,11 +4,14 @@
  * another pinned to core 0; the token issuer (a real JWKS on loopback) runs in this process.
  *
  * 5. 1,000 distinct valid tokens, one picked at random per request, against the same server with no
- *    authentication (anonymous access on, default policy `public`, no Authorization header): the
- *    same code path minus reading and verifying the token. Same query, same expected body.
- * 6. The same server with half the connections sending a token with a fresh random `kid` on every
- *    request: the valid connections' throughput against a run without those flood connections,
- *    and the JWKS fetches the flood caused.
+ *    authentication (the floor: same edge, Apollo settings, schema and resolvers, but neither the
+ *    library's authorization nor a token to read or verify). For diagnosis, also the same server
+ *    with authorization on but no authentication (anonymous access, default policy `public`).
+ *    Same query, same expected body everywhere.
+ * 6. The same server, 2×C connections: in the flood run, C of them send a token with a fresh random
+ *    `kid` on every request; in the no-flood run, all 2×C send valid tokens. The ratio is the
+ *    throughput of the C valid connections with the flood over without it. Also the C valid
+ *    connections alone (for information) and the JWKS fetches the flood caused.
  * Rounds alternate (A, B, then B, A); ratios are the median of per-round ratios.
  */
 import { VERIFIER_DEFAULTS } from '../../src/index.js';
@@ -30,6 +33,7 @@ interface Servers {
   readonly load: Worker;
   readonly auth: { worker: Worker; url: string };
   readonly floor: { worker: Worker; url: string };
+  readonly authzOnly: { worker: Worker; url: string };
   readonly tokens: string[];
   readonly expectedBody: string;
 }
@@ -55,16 +59,30 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
   track(authWorker);
   const floorWorker = await startWorker('serverWorker.ts', 1);
   track(floorWorker);
+  const authzWorker = await startWorker('serverWorker.ts', 1);
+  track(authzWorker);
+  const anonymous = { ...baseEnv, AUTH_ALLOW_ANONYMOUS: 'true' };
   const auth = await authWorker.call<{ url: string }>({ type: 'start', env: baseEnv }, 30_000);
-  const floor = await floorWorker.call<{ url: string }>({ type: 'start', env: { ...baseEnv, AUTH_ALLOW_ANONYMOUS: 'true', AUTHZ_DEFAULT_POLICY: 'public' } }, 30_000);
-  // The two servers must give the same answer, and the auth server must refuse a missing token.
+  const floor = await floorWorker.call<{ url: string }>({ type: 'start', env: anonymous, bare: true }, 30_000);
+  const authzOnly = await authzWorker.call<{ url: string }>({ type: 'start', env: { ...anonymous, AUTHZ_DEFAULT_POLICY: 'public' } }, 30_000);
+  // Every server must give the same answer, and the reference server must refuse a missing token.
   const viaAuth = await post(auth.url, tokens[0] as string);
-  const viaFloor = await post(floor.url, null);
   const refused = await post(auth.url, null);
   if (viaAuth.status !== 200 || !viaAuth.body.includes('"products":[{')) throw new Error(`reference server answered ${viaAuth.status}: ${viaAuth.body.slice(0, 300)}`);
-  if (viaFloor.status !== 200 || viaFloor.body !== viaAuth.body) throw new Error(`the floor server answered differently (${viaFloor.status}): ${viaFloor.body.slice(0, 300)}`);
   if (refused.status !== 401) throw new Error(`reference server answered ${refused.status} without a token`);
-  return { issuer, load, auth: { worker: authWorker, url: auth.url }, floor: { worker: floorWorker, url: floor.url }, tokens, expectedBody: viaAuth.body };
+  for (const [name, url] of [['floor', floor.url], ['authorization-only', authzOnly.url]] as const) {
+    const answer = await post(url, null);
+    if (answer.status !== 200 || answer.body !== viaAuth.body) throw new Error(`the ${name} server answered differently (${answer.status}): ${answer.body.slice(0, 300)}`);
+  }
+  return {
+    issuer,
+    load,
+    auth: { worker: authWorker, url: auth.url },
+    floor: { worker: floorWorker, url: floor.url },
+    authzOnly: { worker: authzWorker, url: authzOnly.url },
+    tokens,
+    expectedBody: viaAuth.body,
+  };
 }
 
 async function runLoad(servers: Servers, url: string, durationSec: number, groups: LoadGroup[]): Promise<GroupResult[]> {
@@ -123,22 +141,31 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     const authGroup = valid('auth', servers.tokens);
     const floorGroup = valid('floor', []);
 
-    // Scenario 5: warm both servers, then alternate.
-    await runLoad(servers, servers.auth.url, sizes.httpWarmupSec, [authGroup]);
-    await runLoad(servers, servers.floor.url, sizes.httpWarmupSec, [floorGroup]);
+    // Scenario 5: warm every server, then rotate the order of the three each round.
+    type Which = 'auth' | 'floor' | 'authz';
+    const urlOf: Record<Which, string> = { auth: servers.auth.url, floor: servers.floor.url, authz: servers.authzOnly.url };
+    for (const which of ['auth', 'floor', 'authz'] as const) await runLoad(servers, urlOf[which], sizes.httpWarmupSec, [which === 'auth' ? authGroup : floorGroup]);
     const auth = new Series(`reference server, ${sizes.distinctTokens.toLocaleString('en-US')} distinct tokens`);
     const floor = new Series('same server, no authentication (floor)');
+    const authz = new Series('same server, authorization only (anonymous, policy public; information)');
+    const seriesOf: Record<Which, Series> = { auth, floor, authz };
+    const orders: Which[][] = [['auth', 'floor', 'authz'], ['authz', 'floor', 'auth'], ['floor', 'auth', 'authz']];
     for (let round = 0; round < sizes.httpRounds; round += 1) {
-      const order: ['auth' | 'floor', 'auth' | 'floor'] = round % 2 === 0 ? ['auth', 'floor'] : ['floor', 'auth'];
-      for (const which of order) {
-        const [result] = await runLoad(servers, which === 'auth' ? servers.auth.url : servers.floor.url, sizes.httpRoundSec, [which === 'auth' ? authGroup : floorGroup]);
-        (which === 'auth' ? auth : floor).add(result as GroupResult, true);
+      for (const which of orders[round % orders.length] as Which[]) {
+        const [result] = await runLoad(servers, urlOf[which], sizes.httpRoundSec, [which === 'auth' ? authGroup : floorGroup]);
+        seriesOf[which].add(result as GroupResult, true);
       }
     }
-    const m5 = [...auth.measurements(), ...floor.measurements()];
+    const m5 = [...auth.measurements(), ...floor.measurements(), ...authz.measurements()];
     const r5: Ratio[] = [];
     const rpsRatio = ratio(m5, `${auth.name}: requests/s`, `${floor.name}: requests/s`, 'requests/s: reference server / floor');
     if (rpsRatio !== null) r5.push(rpsRatio);
+    for (const value of [
+      ratio(m5, `${authz.name}: requests/s`, `${floor.name}: requests/s`, 'requests/s: authorization only / floor'),
+      ratio(m5, `${auth.name}: requests/s`, `${authz.name}: requests/s`, 'requests/s: reference server / authorization only'),
+    ]) {
+      if (value !== null) r5.push(value);
+    }
     const p99Delta = auth.failure === null && floor.failure === null ? summarize(auth.p99.map((value, index) => value - (floor.p99[index] as number))) : null;
     const t5: Target[] = [
       rpsRatio === null
@@ -154,7 +181,8 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
       method:
         `autocannon, ${sizes.connections} connections, ${sizes.httpRoundSec} s per round, ${sizes.httpRounds} measured rounds after ${sizes.httpWarmupSec} s of warm-up per server; ` +
         'every request picks one of the tokens at random (so the claim cache sees them all in rotation); every response is checked (HTTP 200 and the exact expected body). ' +
-        'The floor is the same reference server with anonymous access on, default policy `public` and no Authorization header: identical code minus reading and verifying the token. ' +
+        'The floor is the same reference server (same HTTP edge, Apollo settings, schema and resolvers) without the library\'s authorization, with anonymous access on and no Authorization header: ' +
+        'nothing of authentication or authorization runs. "Authorization only" keeps the library\'s authorization (default policy `public`) without a token, to split the cost between the two. ' +
         `Query: \`${JSON.parse(QUERY).query}\`.`,
       measurements: m5,
       ratios: r5,
@@ -168,18 +196,25 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     const started6 = performance.now();
     const jwksPath = new URL(servers.issuer.jwksUri).pathname;
     const fetchesBefore = servers.issuer.hitCount(jwksPath);
-    const alone = new Series('valid connections, no flood');
-    const beside = new Series('valid connections, with the random-kid flood');
-    const floodSeries = new Series('flood connections (random kid, expect 401)');
+    const alone = new Series('C valid connections alone (information)');
+    const noFlood = new Series('C valid connections beside C more valid ones (no flood)');
+    const beside = new Series('C valid connections beside C flood connections');
+    const floodSeries = new Series('C flood connections (random kid, expect 401)');
     let floodSeconds = 0;
     let floodResponses = 0;
     const floodStarted = performance.now();
+    const twin: LoadGroup = { ...authGroup, name: 'twin' };
+    type Run6 = 'alone' | 'noFlood' | 'flood';
+    const orders6: Run6[][] = [['noFlood', 'flood', 'alone'], ['alone', 'flood', 'noFlood'], ['flood', 'noFlood', 'alone']];
     for (let round = 0; round < sizes.httpRounds; round += 1) {
-      const order: ['alone' | 'flood', 'alone' | 'flood'] = round % 2 === 0 ? ['alone', 'flood'] : ['flood', 'alone'];
-      for (const which of order) {
+      for (const which of orders6[round % orders6.length] as Run6[]) {
         if (which === 'alone') {
           const [result] = await runLoad(servers, servers.auth.url, sizes.httpRoundSec, [authGroup]);
           alone.add(result as GroupResult, true);
+        } else if (which === 'noFlood') {
+          const [result, other] = await runLoad(servers, servers.auth.url, sizes.httpRoundSec, [authGroup, twin]);
+          noFlood.add(result as GroupResult, true);
+          noFlood.add({ ...(other as GroupResult) }, false);
         } else {
           const [validResult, floodResult] = await runLoad(servers, servers.auth.url, sizes.httpRoundSec, [authGroup, flood]);
           beside.add(validResult as GroupResult, true);
@@ -191,14 +226,15 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     }
     const elapsedSec = (performance.now() - floodStarted) / 1000;
     const fetches = servers.issuer.hitCount(jwksPath) - fetchesBefore;
-    const cooldownSec = VERIFIER_DEFAULTS.jwksCooldown / 1000;
+    const cooldownSec = VERIFIER_DEFAULTS.jwksCooldown;
     const allowedFetches = Math.ceil(elapsedSec / cooldownSec) + 1;
-    const m6 = [...alone.measurements(), ...beside.measurements(), floodSeries.measurements()[0] as Measurement];
-    const floodRatio = ratio(m6, `${beside.name}: requests/s`, `${alone.name}: requests/s`, 'valid requests/s: with flood / without');
-    const r6: Ratio[] = floodRatio === null ? [] : [floodRatio];
+    const m6 = [...noFlood.measurements(), ...beside.measurements(), floodSeries.measurements()[0] as Measurement, ...alone.measurements()];
+    const floodRatio = ratio(m6, `${beside.name}: requests/s`, `${noFlood.name}: requests/s`, 'C valid connections\' requests/s: with the flood / without (2×C valid)');
+    const aloneRatio = ratio(m6, `${beside.name}: requests/s`, `${alone.name}: requests/s`, 'C valid connections\' requests/s: with the flood / alone (information)');
+    const r6: Ratio[] = [floodRatio, aloneRatio].filter((value): value is Ratio => value !== null);
     const t6: Target[] = [
       floodRatio === null
-        ? { scenario: '6', text: 'valid throughput under the flood ≥ 0.90× the no-flood run', figure: 'not measured', pass: null, note: beside.failure ?? alone.failure ?? floodSeries.failure ?? undefined }
+        ? { scenario: '6', text: 'valid throughput under the flood ≥ 0.90× the no-flood run', figure: 'not measured', pass: null, note: beside.failure ?? noFlood.failure ?? floodSeries.failure ?? undefined }
         : { scenario: '6', text: 'valid throughput under the flood ≥ 0.90× the no-flood run', figure: `${fmt(floodRatio.summary.median)}×`, pass: floodRatio.summary.median >= 0.9 },
       {
         scenario: '6',
@@ -211,9 +247,10 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
       id: '6',
       title: 'HTTP, random-kid flood',
       method:
-        `The reference server of scenario 5. Without flood: ${sizes.connections} connections with valid tokens. With flood: the same plus ${sizes.connections} connections ` +
-        'whose every request carries a token with a fresh random `kid` (about half the requests; each must get 401). Rounds alternate; ' +
-        'the ratio is the valid connections\' requests/s with the flood over without it. JWKS fetches are counted by the issuer over the whole scenario.',
+        `The reference server of scenario 5, C = ${sizes.connections}. Flood run: C connections with valid tokens (random among the ${sizes.distinctTokens.toLocaleString('en-US')}) and C connections ` +
+        'whose every request carries a token with a fresh random `kid` (each must get 401). No-flood run: the same 2×C connections, all with valid tokens. ' +
+        'The target compares the first C connections\' requests/s between the two runs (the server is saturated in both: the question is whether a random-kid request costs more than a valid one). ' +
+        'For information, the C valid connections alone as well. Rounds rotate the order of the three runs. JWKS fetches are counted by the issuer from the end of scenario 5 to the end of this one.',
       measurements: m6,
       ratios: r6,
       targets: t6,
@@ -225,11 +262,9 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     };
     return [s5, s6];
   } finally {
-    await Promise.allSettled([
-      servers.auth.worker.call({ type: 'stop' }, 10_000),
-      servers.floor.worker.call({ type: 'stop' }, 10_000),
-    ]);
-    await Promise.allSettled([servers.load.close(), servers.auth.worker.close(), servers.floor.worker.close()]);
+    const serverWorkers = [servers.auth.worker, servers.floor.worker, servers.authzOnly.worker];
+    await Promise.allSettled(serverWorkers.map((worker) => worker.call({ type: 'stop' }, 10_000)));
+    await Promise.allSettled([servers.load.close(), ...serverWorkers.map((worker) => worker.close())]);
     await servers.issuer.close();
   }
 }
