@@ -1,9 +1,9 @@
-import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { toGraphQLError } from '../http/challenge.js';
 import { compileRules, type CompileRulesOptions } from './compileRules.js';
 import { createEnforcement, type Enforcement, type EnforcementOptions } from './enforcement.js';
-import { denyField, principalOf, startRequest, stateOf } from './requestState.js';
+import { denyField, principalOf, startRequest, stateOf, STATE, type RequestState } from './requestState.js';
 
 /** Options of {@link applyAllowClients}. */
 export interface ApplyAllowClientsOptions extends CompileRulesOptions, EnforcementOptions {}
@@ -16,7 +16,7 @@ type Resolver = GraphQLFieldResolver<unknown, unknown>;
  *
  * Design: the operation is decided once per request (a cached walk of the whole operation, the same
  * as {@link checkOperation}) and bound to the context object. Only fields that some caller may be
- * denied, plus the root fields, get a guard; a guard is one WeakMap lookup and two comparisons
+ * denied, plus the root fields, get a guard; a guard is one property load and two comparisons
  * before it calls the original resolver, and it never turns a sync resolver into an async one. Fields
  * that everyone may read are not wrapped at all. (Rewriting the document instead would drop the
  * response keys rather than null them, and could not give GraphQL's null propagation.)
@@ -65,16 +65,29 @@ export function applyAllowClients(schema: GraphQLSchema, options: ApplyAllowClie
 
 function guard(resolve: Resolver, coordinate: string, box: { readonly current: Enforcement | null }): Resolver {
   return function allowClientsGuard(source, args, context, info) {
-    const state = stateOf(context);
+    const state = (context as { [STATE]?: RequestState } | null | undefined)?.[STATE];
     if (state !== undefined && state.clear && state.operation === info.operation) return resolve(source, args, context, info);
-    let current = state;
-    const enforcement = box.current as Enforcement;
-    if (current === undefined || current.operation !== info.operation || current.enforcement !== enforcement) {
-      current = startRequest(enforcement, context, info.operation, (name) => info.fragments[name], principalOf(context));
-    }
-    if (current.decision.refusal !== null) throw toGraphQLError(current.decision.refusal, { realm: 'api', http: false });
-    const error = current.decision.denied.get(coordinate);
-    if (error === undefined) return resolve(source, args, context, info);
-    return denyField(current, error, info);
+    return guardSlow(resolve, coordinate, box, source, args, context, info);
   };
+}
+
+/** Everything but the common case: a context without a decision, or a decision with denials. */
+function guardSlow(
+  resolve: Resolver,
+  coordinate: string,
+  box: { readonly current: Enforcement | null },
+  source: unknown,
+  args: Record<string, unknown>,
+  context: unknown,
+  info: GraphQLResolveInfo,
+): unknown {
+  const enforcement = box.current as Enforcement;
+  let state = stateOf(context);
+  if (state === undefined || state.operation !== info.operation || state.enforcement !== enforcement) {
+    state = startRequest(enforcement, context, info.operation, (name) => info.fragments[name], principalOf(context));
+  }
+  if (state.decision.refusal !== null) throw toGraphQLError(state.decision.refusal, { realm: 'api', http: false });
+  const error = state.decision.denied.get(coordinate);
+  if (error === undefined) return resolve(source, args, context, info);
+  return denyField(state, error, info);
 }

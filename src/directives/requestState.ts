@@ -20,14 +20,28 @@ export interface RequestState {
   reported: Map<FieldNode, GraphQLError> | null;
 }
 
-const states = new WeakMap<object, RequestState>();
+// The state is read by every guard call, so it lives on the context object itself under a symbol
+// (one inline-cached property load; Apollo Server adds its own symbols to contexts alike), and in a
+// WeakMap for contexts that are frozen or sealed.
+export const STATE: unique symbol = Symbol('allow-clients request state');
+const frozenStates = new WeakMap<object, RequestState>();
 const UNSEEN: unique symbol = Symbol('unseen root value');
 // Field errors carry no HTTP part, so the realm never reaches a header.
 const FIELD_ERROR_OPTIONS = { realm: 'api', http: false } as const;
 
 /** The state bound to a context, if any. */
 export function stateOf(context: unknown): RequestState | undefined {
-  return typeof context === 'object' && context !== null ? states.get(context) : undefined;
+  if (typeof context !== 'object' || context === null) return undefined;
+  return (context as { [STATE]?: RequestState })[STATE] ?? frozenStates.get(context);
+}
+
+function bind(context: unknown, state: RequestState): void {
+  if (typeof context !== 'object' || context === null) return;
+  if (Object.isExtensible(context) || Object.hasOwn(context, STATE)) {
+    Object.defineProperty(context, STATE, { value: state, writable: true, configurable: true, enumerable: false });
+  } else {
+    frozenStates.set(context, state);
+  }
 }
 
 /**
@@ -50,7 +64,7 @@ export function startRequest(
     rootValue: UNSEEN,
     reported: null,
   };
-  if (typeof context === 'object' && context !== null) states.set(context, state);
+  bind(context, state);
   for (const denial of decision.denials) {
     enforcement.logger.info(
       {
