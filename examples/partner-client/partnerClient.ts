@@ -121,13 +121,26 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
     });
   }
 
+  /**
+   * Sends once more when a pooled keep-alive connection turns out closed (the server restarted or
+   * an idle timeout hit): only for queries, since a mutation might have reached the server.
+   */
+  async function send(accessToken: string, query: string, variables: Record<string, unknown> | undefined): Promise<Response> {
+    try {
+      return await post(accessToken, query, variables);
+    } catch (error) {
+      if (!isStaleConnection(error) || isMutation(query)) throw error;
+      return post(accessToken, query, variables);
+    }
+  }
+
   return {
     async query<TData>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
-      let response = await post(await token(false), query, variables);
+      let response = await send(await token(false), query, variables);
       if (response.status === 401) {
         await response.arrayBuffer();
         // The token was revoked, the keys rotated, or our clock is off: one fresh token, one retry.
-        response = await post(await token(true), query, variables);
+        response = await send(await token(true), query, variables);
       }
       const document = (await response.json().catch(() => null)) as GraphQLResponse<TData> | null;
       if (response.status === 401 || response.status === 403 || document === null) {
@@ -143,4 +156,15 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
       return tokensFetched;
     },
   };
+}
+
+/** A fetch failure from a connection the server closed before answering. */
+function isStaleConnection(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET';
+}
+
+/** Whether the document's first operation is a mutation (comments and whitespace skipped). */
+function isMutation(query: string): boolean {
+  return /^mutation\b/.test(query.replace(/#[^\n]*/g, '').trimStart());
 }

@@ -67,6 +67,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM and stops everything in order.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.introspection,
