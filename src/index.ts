@@ -68,5 +68,5 @@ export type { OperationLimits, LimitCheckRequest } from './limits/operationLimit
 export { operationLimitsPlugin } from './limits/operationLimitsPlugin.js';
 export type { OperationLimitsPluginOptions } from './limits/operationLimitsPlugin.js';
 export { DEFAULT_LIMITS } from './limits/limitOptions.js';
-export type { LimitValues, LimitTiers, LimitsLogger, OperationLimitsOptions } from './limits/limitOptions.js';
+export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
 export type { CostModel, DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';

@@ -1,3 +1,5 @@
+import { assertLogger } from '../auth/logger.js';
+import type { AuthLogger } from '../auth/logger.js';
 import type { CostModel } from './documentMeter.js';
 
 /**
@@ -31,11 +33,6 @@ export interface LimitTiers {
   readonly values: Readonly<Record<string, Partial<LimitValues>>>;
 }
 
-/** A pino-compatible logger (objects-first calls); only `info` is used. */
-export interface LimitsLogger {
-  info(object: Record<string, unknown>, message?: string): void;
-}
-
 /** Options of {@link createOperationLimits}. */
 export interface OperationLimitsOptions {
   /** Limits of every caller without a configured tier (defaults: {@link DEFAULT_LIMITS}). */
@@ -48,8 +45,8 @@ export interface OperationLimitsOptions {
   readonly flattenFragments?: boolean;
   /** Leave `__schema` selections out of depth and cost (default true, as graphql-armor). */
   readonly ignoreIntrospection?: boolean;
-  /** Where refusals are logged (client id, limit, measured value). */
-  readonly logger?: LimitsLogger;
+  /** A pino-compatible logger; refusals are logged at `info` (client id, tier, limit, measured value). */
+  readonly logger?: AuthLogger;
 }
 
 /** The defaults: graphql-armor's for aliases, tokens and cost; depth 10 rather than 6, for real schemas. */
@@ -66,7 +63,7 @@ export interface CheckedLimitOptions {
   readonly costModel: CostModel;
   readonly flattenFragments: boolean;
   readonly ignoreIntrospection: boolean;
-  readonly logger: LimitsLogger | null;
+  readonly logger: AuthLogger;
 }
 
 /**
@@ -102,10 +99,7 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
     scalarCost: checkNumber(costOption['scalarCost'], 1, 'costModel.scalarCost'),
     depthCostFactor: checkNumber(costOption['depthCostFactor'], 1.5, 'costModel.depthCostFactor'),
   };
-  const logger = options['logger'];
-  if (logger !== undefined && (!isRecord(logger) || typeof logger['info'] !== 'function')) {
-    throw new TypeError('"logger" must have an info(object, message) method');
-  }
+  const logger = assertLogger(options['logger'], 'logger');
   return {
     defaults,
     tierKey,
@@ -113,7 +107,7 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
     costModel,
     flattenFragments: checkBoolean(options['flattenFragments'], false, 'flattenFragments'),
     ignoreIntrospection: checkBoolean(options['ignoreIntrospection'], true, 'ignoreIntrospection'),
-    logger: logger === undefined ? null : (logger as unknown as LimitsLogger),
+    logger,
   };
 }
 

@@ -95,7 +95,7 @@ export function createOperationLimits(options?: OperationLimitsOptions): Operati
   const refuse = (name: keyof typeof LIMIT_MESSAGES, measured: number, limit: number, principal: Principal | null): never => {
     const { code, message } = LIMIT_MESSAGES[name];
     const detail = `${name} ${measured} > ${limit}`;
-    logger?.info({ code, clientId: principal?.client.id ?? null, tier: tierOf(principal), measured, limit }, 'operation refused by a limit');
+    logger.info({ code, clientId: principal?.client.id ?? null, tier: tierOf(principal), measured, limit }, 'operation refused by a limit');
     throw new LimitError(code, message, { detail });
   };
 

@@ -75,7 +75,7 @@ describe('createOperationLimits', () => {
     [{ tiers: { key: 'tier', values: { gold: { cost: Infinity } } } }, '"tiers.values.gold.cost" must be an integer >= 1'],
     [{ costModel: { depthCostFactor: -1 } }, '"costModel.depthCostFactor" must be a finite number >= 0'],
     [{ flattenFragments: 'yes' }, '"flattenFragments" must be a boolean'],
-    [{ logger: {} }, '"logger" must have an info(object, message) method'],
+    [{ logger: { info: () => undefined } }, '"logger" must be a pino-compatible logger with a debug() method'],
     [{ maxDepth: 3 }, '"maxDepth" is not an option'],
   ])('refuses %j with a TypeError naming the option', (options, message) => {
     expect(() => createOperationLimits(options as never)).toThrow(TypeError);
@@ -188,7 +188,8 @@ describe('OperationLimits.check', () => {
 
   it('keeps the measured value and the limit out of the message, in the detail for the log', () => {
     const logged: Record<string, unknown>[] = [];
-    const logging = createOperationLimits({ default: { depth: 2 }, logger: { info: (object) => logged.push(object) } });
+    const ignore = (): void => undefined;
+    const logging = createOperationLimits({ default: { depth: 2 }, logger: { info: (object) => logged.push(object), debug: ignore, warn: ignore, error: ignore } });
     let caught: unknown;
     try {
       logging.check({ schema, document: parse(deepQuery(3)), principal: bronze });
