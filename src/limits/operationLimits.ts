@@ -33,7 +33,8 @@ export interface LimitCheckRequest {
 export interface OperationLimits {
   /**
    * Options for graphql's `parse` (Apollo Server's `parseOptions`): the highest token limit of
-   * any tier, so that no document above every limit is ever fully parsed.
+   * any tier, so that no document above every limit is ever fully parsed. Comments, which are not
+   * tokens, are capped at the same number.
    */
   readonly parseOptions: Readonly<ParseOptions>;
   /** The highest token limit of any tier (what `parseOptions` enforces). */
