@@ -261,6 +261,15 @@ describe('operationLimitsPlugin', () => {
     expect(calls).toBe(0);
   });
 
+  it('stops a document padded with more comments than the highest token limit at the parser', async () => {
+    calls = 0;
+    const padded = await run(`{ ping ${'# pad\n'.repeat(limits.maxTokens + 1)}}`, platinum);
+    expect(padded.status).toBe(400);
+    expect((padded.result['errors'] as { extensions: { code: string } }[])[0]?.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(calls).toBe(0);
+    expect((await run(`{ ping ${'# pad\n'.repeat(limits.maxTokens)}}`, platinum)).result['data']).toEqual({ ping: 'pong' });
+  });
+
   it('leaves other parse errors as they are', async () => {
     const broken = await run('{ ping ', bronze);
     expect(broken.status).toBe(400);
