@@ -227,7 +227,8 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     const elapsedSec = (performance.now() - floodStarted) / 1000;
     const fetches = servers.issuer.hitCount(jwksPath) - fetchesBefore;
     const cooldownSec = VERIFIER_DEFAULTS.jwksCooldown;
-    const allowedFetches = Math.ceil(elapsedSec / cooldownSec) + 1;
+    // With at least one cooldown between fetches, T seconds hold at most floor(T / cooldown) + 1 of them.
+    const allowedFetches = Math.floor(elapsedSec / cooldownSec) + 1;
     const m6 = [...noFlood.measurements(), ...beside.measurements(), floodSeries.measurements()[0] as Measurement, ...alone.measurements()];
     const floodRatio = ratio(m6, `${beside.name}: requests/s`, `${noFlood.name}: requests/s`, 'C valid connections\' requests/s: with the flood / without (2×C valid)');
     const aloneRatio = ratio(m6, `${beside.name}: requests/s`, `${alone.name}: requests/s`, 'C valid connections\' requests/s: with the flood / alone (information)');
