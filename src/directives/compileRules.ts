@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { authDirectiveTypeDefs } from './typeDefs.js';
-import { readWrittenRules, RULE_DIRECTIVE_NAMES, type RuleDirective, type WrittenRules } from './ruleDirectives.js';
+import { readWrittenRules, RULE_DIRECTIVE_NAMES, type DirectiveMemo, type RuleDirective, type WrittenRules } from './ruleDirectives.js';
 
 /** What an unannotated field requires: nothing, a verified caller, or it is closed to everyone. */
 export type DefaultPolicy = 'public' | 'authenticated' | 'deny';
@@ -77,22 +77,32 @@ export function compileRules(schema: GraphQLSchema, options: CompileRulesOptions
   const defaultPolicy = assertDefaultPolicy(options.defaultPolicy);
   assertDirectivesDeclared(schema);
 
+  const memo: DirectiveMemo = new Map();
   const typeRules = new Map<string, WrittenRules>();
   const rulesOfType = (type: GraphQLObjectType | GraphQLInterfaceType): WrittenRules => {
     let written = typeRules.get(type.name);
     if (written === undefined) {
-      written = readWrittenRules(schema, type, type.name);
+      written = readWrittenRules(schema, type, type.name, memo);
       typeRules.set(type.name, written);
     }
     return written;
   };
-  const effective = new Map<string, WrittenRules>();
-  const effectiveRules = (type: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>): WrittenRules => {
+  const rulesOf = (type: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>, coordinate: string): WrittenRules => {
+    const returned = getNamedType(field.type);
+    return combine(
+      readWrittenRules(schema, field, coordinate, memo),
+      rulesOfType(type),
+      isObjectType(returned) || isInterfaceType(returned) ? rulesOfType(returned) : NO_RULES,
+    );
+  };
+  // Interface fields are compared with each implementation: computed once each.
+  const interfaceRules = new Map<string, WrittenRules>();
+  const rulesOfInterfaceField = (type: GraphQLInterfaceType, field: GraphQLField<unknown, unknown>): WrittenRules => {
     const coordinate = `${type.name}.${field.name}`;
-    let rules = effective.get(coordinate);
+    let rules = interfaceRules.get(coordinate);
     if (rules === undefined) {
-      rules = combine([readWrittenRules(schema, field, coordinate), rulesOfType(type), rulesOfReturnType(field, rulesOfType)]);
-      effective.set(coordinate, rules);
+      rules = rulesOf(type, field, coordinate);
+      interfaceRules.set(coordinate, rules);
     }
     return rules;
   };
@@ -102,26 +112,27 @@ export function compileRules(schema: GraphQLSchema, options: CompileRulesOptions
     defaultPolicy === 'public' ? [] : defaultPolicy === 'authenticated' ? [AUTHENTICATED] : [DENY];
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
+    const interfaces = type.getInterfaces();
+    const isObject = isObjectType(type);
     for (const field of Object.values(type.getFields())) {
-      const rules = effectiveRules(type, field);
-      if (isObjectType(type)) {
+      const coordinate = `${type.name}.${field.name}`;
+      const rules = isObject ? rulesOf(type, field, coordinate) : rulesOfInterfaceField(type, field);
+      if (isObject) {
         const checks = rules.rules.length > 0 ? rules.rules : rules.public ? [] : defaultChecks;
-        const coordinate = `${type.name}.${field.name}`;
-        if (checks.length > 0) fields.set(coordinate, Object.freeze({ coordinate, checks: Object.freeze([...checks]) }));
+        if (checks.length > 0) fields.set(coordinate, { coordinate, checks });
       }
-    }
-    for (const iface of type.getInterfaces()) {
-      for (const ifaceField of Object.values(iface.getFields())) {
-        const field = type.getFields()[ifaceField.name];
-        if (field === undefined) continue; // graphql-js schema validation reports this
-        const own = new Set(effectiveRules(type, field).rules.map((rule) => rule.text));
-        for (const rule of effectiveRules(iface, ifaceField).rules) {
-          if (!own.has(rule.text)) {
-            throw new TypeError(
-              `${type.name}.${field.name}: weakens ${iface.name}.${ifaceField.name}, it lacks ${rule.text} ` +
-                '(an implementing field must carry every rule of its interface field, on itself, its type or its return type)',
-            );
-          }
+      for (const iface of interfaces) {
+        const ifaceField = iface.getFields()[field.name];
+        if (ifaceField === undefined) continue;
+        const inherited = rulesOfInterfaceField(iface, ifaceField).rules;
+        if (inherited.length === 0) continue;
+        const own = new Set(rules.rules.map((rule) => rule.text));
+        const missing = inherited.find((rule) => !own.has(rule.text));
+        if (missing !== undefined) {
+          throw new TypeError(
+            `${type.name}.${field.name}: weakens ${iface.name}.${field.name}, it lacks ${missing.text} ` +
+              '(an implementing field must carry every rule of its interface field, on itself, its type or its return type)',
+          );
         }
       }
     }
@@ -142,29 +153,22 @@ export function assertDefaultPolicy(value: unknown): DefaultPolicy {
   return policy as DefaultPolicy;
 }
 
-function rulesOfReturnType(
-  field: GraphQLField<unknown, unknown>,
-  rulesOfType: (type: GraphQLObjectType | GraphQLInterfaceType) => WrittenRules,
-): WrittenRules | null {
-  const type = getNamedType(field.type);
-  return isObjectType(type) || isInterfaceType(type) ? rulesOfType(type) : null;
-}
+const NO_RULES: WrittenRules = Object.freeze({ rules: Object.freeze([]), public: false });
 
-/** AND of several written sets; the same rule written twice counts once. */
-function combine(sets: readonly (WrittenRules | null)[]): WrittenRules {
+/** AND of the field's, its type's and its return type's rules; the same rule written twice counts once. */
+function combine(field: WrittenRules, type: WrittenRules, returned: WrittenRules): WrittenRules {
+  // Most fields take their rules from one place only: no copy then.
+  if (type.rules.length === 0 && returned.rules.length === 0) return type.public || returned.public ? { rules: field.rules, public: true } : field;
   const rules: RuleDirective[] = [];
   const seen = new Set<string>();
-  let isPublic = false;
-  for (const set of sets) {
-    if (set === null) continue;
-    isPublic ||= set.public;
+  for (const set of [field, type, returned]) {
     for (const rule of set.rules) {
       if (seen.has(rule.text)) continue;
       seen.add(rule.text);
       rules.push(rule);
     }
   }
-  return { rules, public: isPublic };
+  return { rules, public: field.public || type.public || returned.public };
 }
 
 let canonical: GraphQLSchema | undefined;

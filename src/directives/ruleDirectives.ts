@@ -1,4 +1,4 @@
-import type { GraphQLField, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema } from 'graphql';
+import { getDirectiveValues, type DirectiveNode, type GraphQLField, type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 
 /**
@@ -53,58 +53,100 @@ export const RULE_DIRECTIVE_NAMES = ['allowClients', 'authenticated', 'requireSc
 
 const NONE: WrittenRules = Object.freeze({ rules: Object.freeze([]), public: false });
 
+/** Parsed directives by their SDL text, shared within one compilation: annotations repeat a lot. */
+export type DirectiveMemo = Map<string, RuleDirective | null>;
+
 /**
  * Reads and parses the allow-clients directives on a field or a type.
  *
+ * SDL directives are coerced by graphql-js against their declaration (`getDirectiveValues`); directives
+ * given as code-first `extensions.directives` are read by graphql-tools (`getDirectiveExtensions`, what
+ * `getDirective` reads). Either way the values are `unknown` until parsed here.
+ *
  * @param coordinate - `Type.field` or `Type`, for error messages
+ * @param memo - parsed directives by SDL text, for one compilation
  * @throws TypeError naming the coordinate when an annotation is malformed
  */
 export function readWrittenRules(
   schema: GraphQLSchema,
   element: GraphQLField<unknown, unknown> | GraphQLObjectType | GraphQLInterfaceType,
   coordinate: string,
+  memo: DirectiveMemo = new Map(),
 ): WrittenRules {
-  if (!hasDirectives(element)) return NONE;
-  let found: Record<string, unknown>;
-  try {
-    // getDirectiveExtensions is what getDirective reads; one pass gives all four directives.
-    found = getDirectiveExtensions(element, schema) as Record<string, unknown>;
-  } catch (error) {
-    throw new TypeError(`${coordinate}: ${error instanceof Error ? error.message : 'unreadable directive'}`);
-  }
-  const rules: RuleDirective[] = [];
-  let isPublic = false;
-  for (const name of RULE_DIRECTIVE_NAMES) {
-    const applications = found[name];
-    if (applications === undefined) continue;
-    if (!Array.isArray(applications)) throw new TypeError(`${coordinate}: @${name} could not be read`);
-    for (const args of applications as unknown[]) {
-      if (name === 'public') {
-        noArguments(args, coordinate, name);
-        isPublic = true;
-      } else if (name === 'authenticated') {
-        noArguments(args, coordinate, name);
-        rules.push({ kind: 'authenticated', text: '@authenticated' });
-      } else if (name === 'requireScopes') {
-        rules.push(parseRequireScopes(args, coordinate));
-      } else {
-        rules.push(parseAllowClients(args, coordinate));
-      }
-    }
-  }
-  return rules.length === 0 && !isPublic ? NONE : { rules, public: isPublic };
-}
-
-/** Cheap test before the full read: most elements carry no directive at all. */
-function hasDirectives(element: { readonly astNode?: unknown; readonly extensionASTNodes?: readonly unknown[]; readonly extensions?: unknown }): boolean {
-  const astNodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
-  for (const node of astNodes) {
-    const directives = (node as { directives?: readonly unknown[] } | null | undefined)?.directives;
-    if (directives !== undefined && directives.length > 0) return true;
+  const found: (RuleDirective | null)[] = [];
+  readNode(schema, element.astNode, coordinate, memo, found);
+  if ('extensionASTNodes' in element) {
+    for (const node of element.extensionASTNodes) readNode(schema, node, coordinate, memo, found);
   }
   const extensions = element.extensions as { directives?: unknown } | null | undefined;
-  return extensions?.directives !== undefined && extensions.directives !== null;
+  if (extensions?.directives !== undefined && extensions.directives !== null) {
+    let fromExtensions: Record<string, unknown>;
+    try {
+      fromExtensions = getDirectiveExtensions({ extensions: element.extensions }, schema) as Record<string, unknown>;
+    } catch (error) {
+      throw new TypeError(`${coordinate}: ${error instanceof Error ? error.message : 'unreadable directives'}`);
+    }
+    for (const name of RULE_DIRECTIVE_NAMES) {
+      const applications = fromExtensions[name];
+      if (applications === undefined) continue;
+      if (!Array.isArray(applications)) throw new TypeError(`${coordinate}: @${name} could not be read`);
+      for (const args of applications as unknown[]) found.push(parseDirective(name, args, coordinate));
+    }
+  }
+  if (found.length === 0) return NONE;
+  const rules = found.filter((parsed): parsed is RuleDirective => parsed !== null);
+  return { rules, public: rules.length < found.length };
 }
+
+/** The directives of one SDL node, parsed (null for `@public`), appended to `found`. */
+function readNode(
+  schema: GraphQLSchema,
+  node: { readonly directives?: readonly DirectiveNode[] | undefined } | null | undefined,
+  coordinate: string,
+  memo: DirectiveMemo,
+  found: (RuleDirective | null)[],
+): void {
+  const directives = node?.directives;
+  if (directives === undefined || directives.length === 0) return;
+  for (const directive of directives) {
+    const name = directive.name.value;
+    if (name !== 'allowClients' && name !== 'requireScopes' && name !== 'authenticated' && name !== 'public') continue;
+    const loc = directive.loc;
+    const text = loc === undefined ? undefined : loc.source.body.slice(loc.start, loc.end);
+    let parsed = text === undefined ? undefined : memo.get(text);
+    if (parsed === undefined) {
+      const definition = schema.getDirective(name);
+      if (definition === undefined || definition === null) throw new TypeError(`${coordinate}: @${name} is not declared`);
+      let args: unknown;
+      try {
+        args = getDirectiveValues(definition, { directives: [directive] });
+      } catch (error) {
+        throw new TypeError(`${coordinate}: @${name} ${error instanceof Error ? error.message : 'could not be read'}`);
+      }
+      parsed = parseDirective(name, args, coordinate);
+      if (text !== undefined) memo.set(text, parsed);
+    }
+    found.push(parsed);
+  }
+}
+
+/** One directive's arguments, parsed; null stands for `@public`. */
+function parseDirective(name: string, args: unknown, coordinate: string): RuleDirective | null {
+  switch (name) {
+    case 'public':
+      noArguments(args, coordinate, name);
+      return null;
+    case 'authenticated':
+      noArguments(args, coordinate, name);
+      return AUTHENTICATED;
+    case 'requireScopes':
+      return parseRequireScopes(args, coordinate);
+    default:
+      return parseAllowClients(args, coordinate);
+  }
+}
+
+const AUTHENTICATED: AuthenticatedDirective = Object.freeze({ kind: 'authenticated', text: '@authenticated' });
 
 function argumentsOf(args: unknown, coordinate: string, name: string, allowed: readonly string[]): Record<string, unknown> {
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
