@@ -118,4 +118,18 @@ describe('subscriptions', () => {
     expect(first.value).toEqual({ data: { orderPlaced: { id: 'o0', margin: SECRET.margin } } });
     await result.return?.();
   });
+
+  it('filters each event of an admitted stream, with the error in every event', async () => {
+    const { schema, calls } = setup();
+    const filtered = parse('subscription { orderPlaced { id note } }');
+    const result = await subscribe({ schema, document: filtered, contextValue: { principal: callers.goldById } });
+    if (!(Symbol.asyncIterator in result)) throw new Error('expected an event stream');
+    for (let event = 0; event < 2; event += 1) {
+      const { value } = (await result.next()) as { value: ExecutionResult };
+      expect(value.data).toEqual({ orderPlaced: { id: 'o0', note: null } });
+      expect(summary(value)).toEqual([{ code: 'FORBIDDEN', coordinate: 'Order.note', path: ['orderPlaced', 'note'] }]);
+    }
+    expect(calls['Order.note'] ?? 0).toBe(0);
+    await result.return?.();
+  });
 });

@@ -179,6 +179,7 @@ export function makeSchema(calls: Calls, options: { orderCount?: number } = {}):
           subscribe: async function* () {
             hit('Subscription.orderPlaced');
             yield { orderPlaced: makeOrders(1, calls)[0] };
+            yield { orderPlaced: makeOrders(1, calls)[0] };
           },
         },
       },
