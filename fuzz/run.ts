@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     await fc.assert(authorizationProperty(target, model, ids, authz), { numRuns: operations, seed });
     const coordinates = new Set(Object.values(authz.deniedCoordinates).flat());
     lines.push(
-      `| authorization | ${authz.operations} operations × ${target.callers.length} demo clients (statuses ${JSON.stringify(authz.statuses)}; ${authz.refusedByLimits} refused by limits) | 0 leaks; ${authz.deniedFieldsSeen} denied field selections met in responses, all empty (${coordinates.size} distinct coordinates); ${authz.allowedFieldsWithData} allowed fields with data | ${seconds(started)} s |`,
+      `| authorization | ${authz.operations} operations × ${target.callers.length} demo clients (statuses ${JSON.stringify(authz.statuses)}; ${authz.refusedByLimits} refused by limits) | 0 leaks; ${authz.deniedFieldsSeen} denied field selections met in responses, all empty (${coordinates.size} distinct coordinates); ${authz.allowedFieldsWithData} allowed fields with data; ${authz.allowedOperations} operations allowed in full ran without a refusal, ${authz.refusedOperations} reaching a denied field were refused as expected | ${seconds(started)} s |`,
     );
     console.log(lines.at(-1));
 
@@ -84,6 +84,7 @@ try {
 } catch (error) {
   console.error('\nfuzz: FAIL');
   console.error(error instanceof Error ? error.message : error);
+  if (error instanceof Error && error.cause !== undefined) console.error('cause:', error.cause instanceof Error ? error.cause.message : error.cause);
   for (const line of lines) console.error(line);
   process.exit(1);
 }

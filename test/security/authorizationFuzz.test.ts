@@ -25,6 +25,9 @@ describe('authorization fuzzing (bounded; `npm run fuzz` runs 10,000+)', () => {
     expect(stats.deniedFieldsSeen).toBeGreaterThan(50);
     expect(stats.allowedFieldsWithData).toBeGreaterThan(500);
     expect(Object.keys(stats.deniedCoordinates).length).toBeGreaterThanOrEqual(4);
+    // Both kinds of operations were met: allowed in full (and not refused), and reaching denied fields.
+    expect(stats.allowedOperations).toBeGreaterThan(100);
+    expect(stats.refusedOperations).toBeGreaterThan(50);
   });
 
   it('catches a leak when the oracle expects less than the token grants (the check can fail)', async () => {
@@ -39,6 +42,20 @@ describe('authorization fuzzing (bounded; `npm run fuzz` runs 10,000+)', () => {
         (error: unknown) => error as Error,
       );
     expect(failure).not.toBeNull();
-    expect(String((failure?.cause as Error | undefined)?.message)).toMatch(/^denied data returned to acme-gold:\n/);
+    expect(String((failure?.cause as Error | undefined)?.message)).toMatch(/^(denied data returned to acme-gold:|operation reaching .* was not refused for acme-gold)/);
+  });
+
+  it('catches an over-denial when the oracle expects more than the token grants (completeness can fail)', async () => {
+    // A bronze partner's token judged by a gold partner's rules: allowed operations come back refused.
+    const bronze = target.caller('initech-bronze');
+    const judgedAsGold = { ...target, callers: [{ ...bronze, oracle: target.caller('acme-gold').oracle }] };
+    const ids = await discoverIds(target);
+    const failure = await fc
+      .assert(authorizationProperty(judgedAsGold, loadReferenceModel(), ids, emptyAuthorizationStats()), { numRuns: 300, seed: 2 })
+      .then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+    expect(String((failure?.cause as Error | undefined)?.message)).toMatch(/^operation allowed by the rules was refused for initech-bronze/);
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { buildSchema } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
-import { findLeaks } from '../support/leakCheck.js';
+import { deniedInOperation, findLeaks } from '../support/leakCheck.js';
 import { operationArbitrary, printOperation } from '../support/operationArbitrary.js';
 import type { GeneratedOperation } from '../support/operationArbitrary.js';
 import { createSdlOracle } from '../support/sdlOracle.js';
@@ -29,6 +29,10 @@ export interface AuthorizationFuzzStats {
   deniedCoordinates: Record<string, string[]>;
   /** Operations refused by a limit (400, not counted as leaks or coverage). */
   refusedByLimits: number;
+  /** Operations that reach a denied field, and were refused (in part or whole) as the oracle expects. */
+  refusedOperations: number;
+  /** Operations allowed in full by the oracle, and run without a refusal. */
+  allowedOperations: number;
 }
 
 /** The reference schema (SDL only, built by graphql-js) and the independent oracle. */
@@ -75,12 +79,33 @@ export function authorizationProperty(
     stats.statuses[String(response.status)] = (stats.statuses[String(response.status)] ?? 0) + 1;
     if (response.status >= 500) throw new Error(`server error ${response.status} for ${caller.client.id}: ${text}\n${response.text.slice(0, 300)}`);
     const codes = ((response.json?.['errors'] as { extensions?: { code?: string } }[] | undefined) ?? []).map((error) => error.extensions?.code);
-    if (response.status === 400 && codes.some((code) => ['QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY'].includes(code ?? ''))) {
-      stats.refusedByLimits += 1;
-    }
+    const refusedByLimit =
+      response.status === 400 && codes.some((code) => ['QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY'].includes(code ?? ''));
+    if (refusedByLimit) stats.refusedByLimits += 1;
     const report = findLeaks(model.schema, model.oracle, caller.oracle, text, response.json?.['data']);
     if (report.leaks.length > 0) {
       throw new Error(`denied data returned to ${caller.client.id}:\n${report.leaks.join('\n')}\noperation: ${text}`);
+    }
+    // Completeness: an operation the oracle allows in full runs without a refusal (nothing is
+    // denied that the rules allow); a denied field met in the data, or a mutation reaching a denied
+    // field, comes with a refusal (FORBIDDEN error, or 403 for the whole mutation). A denied field
+    // under an empty list or a null parent may go without an error: the implementation reports
+    // denials where the operation reaches them at run time.
+    if (!refusedByLimit) {
+      const denied = deniedInOperation(model.schema, model.oracle, caller.oracle, text);
+      const refusals = codes.filter((code) => code === 'FORBIDDEN' || code === 'UNAUTHENTICATED').length;
+      if (denied.size === 0 && (refusals > 0 || response.status !== 200)) {
+        throw new Error(`operation allowed by the rules was refused for ${caller.client.id} (${response.status}): ${text}\n${response.text.slice(0, 300)}`);
+      }
+      const mustRefuse = report.deniedSeen > 0 || (generated.operation === 'mutation' && denied.size > 0);
+      if (mustRefuse && refusals === 0) {
+        throw new Error(`operation reaching ${[...denied].join(', ')} was not refused for ${caller.client.id} (${response.status}): ${text}\n${response.text.slice(0, 300)}`);
+      }
+      if (generated.operation === 'mutation' && denied.size > 0 && (response.status !== 403 || response.json?.['data'] !== undefined)) {
+        throw new Error(`mutation reaching ${[...denied].join(', ')} was not refused whole for ${caller.client.id} (${response.status}): ${text}\n${response.text.slice(0, 300)}`);
+      }
+      if (denied.size > 0) stats.refusedOperations += 1;
+      else stats.allowedOperations += 1;
     }
     stats.deniedFieldsSeen += report.deniedSeen;
     stats.allowedFieldsWithData += report.allowedWithData;
@@ -92,5 +117,5 @@ export function authorizationProperty(
 
 /** A fresh stats object. */
 export function emptyAuthorizationStats(): AuthorizationFuzzStats {
-  return { operations: 0, statuses: {}, deniedFieldsSeen: 0, allowedFieldsWithData: 0, deniedCoordinates: {}, refusedByLimits: 0 };
+  return { operations: 0, statuses: {}, deniedFieldsSeen: 0, allowedFieldsWithData: 0, deniedCoordinates: {}, refusedByLimits: 0, refusedOperations: 0, allowedOperations: 0 };
 }

@@ -111,3 +111,54 @@ function fieldNameOf(fields: readonly FieldNode[], key: string): string {
   const field = fields.find((candidate) => (candidate.alias?.value ?? candidate.name.value) === key);
   return field?.name.value ?? key;
 }
+
+/**
+ * The coordinates an operation can reach that the oracle denies to the caller, found from the
+ * operation alone (every possible type of each abstract selection), not beneath a denied field.
+ * Empty means the whole operation is allowed.
+ */
+export function deniedInOperation(schema: GraphQLSchema, oracle: SdlOracle, caller: OracleCaller, text: string): ReadonlySet<string> {
+  const document = parse(text);
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const denied = new Set<string>();
+  const narrow = (possible: ReadonlySet<string>, condition: string | undefined): Set<string> => {
+    if (condition === undefined) return new Set(possible);
+    const type = schema.getType(condition);
+    const allowed = new Set(type === undefined ? [] : possibleOf(schema, type).map((candidate) => candidate.name));
+    return new Set([...possible].filter((name) => allowed.has(name)));
+  };
+  const visit = (set: SelectionSetNode, possible: ReadonlySet<string>, seen: ReadonlySet<string>): void => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, narrow(possible, selection.typeCondition?.name.value), seen);
+      } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment !== undefined && !seen.has(fragment.name.value)) {
+          visit(fragment.selectionSet, narrow(possible, fragment.typeCondition.name.value), new Set([...seen, fragment.name.value]));
+        }
+      } else if (!selection.name.value.startsWith('__')) {
+        for (const concrete of possible) {
+          const type = schema.getType(concrete);
+          if (!isObjectType(type)) continue;
+          const field = type.getFields()[selection.name.value];
+          if (field === undefined) continue;
+          if (oracle.denies(concrete, field.name, caller)) {
+            denied.add(`${concrete}.${field.name}`);
+            continue;
+          }
+          if (selection.selectionSet !== undefined) {
+            const returned = getNamedType(field.type);
+            visit(selection.selectionSet, new Set(possibleOf(schema, returned).map((candidate) => candidate.name)), seen);
+          }
+        }
+      }
+    }
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const root = definition.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+    if (root) visit(definition.selectionSet, new Set([root.name]), new Set());
+  }
+  return denied;
+}
