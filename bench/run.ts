@@ -8,6 +8,7 @@
  * exceeds its time budget.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from './http/child.js';
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
   const run: RunResult = {
     mode: sizes.mode,
     date: new Date().toISOString(),
-    machine,
+    machine: { ...machine, 'Load average at end': loadavg().map((value) => value.toFixed(2)).join(', ') },
     scenarios,
     totalSeconds: (performance.now() - started) / 1000,
   };

@@ -58,8 +58,8 @@ export const SMOKE: Sizes = {
   freshTokensPerBatch: 5,
   distinctTokens: 10,
   httpRounds: 1,
-  httpWarmupSec: 0.3,
-  httpRoundSec: 0.5,
+  httpWarmupSec: 0.2,
+  httpRoundSec: 0.3,
   connections: 2,
   totalBudgetSec: 90,
 };

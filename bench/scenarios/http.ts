@@ -53,14 +53,16 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
     tokens.push(issuer.sign({ sub: `${client}@clients`, azp: client, jti: `bench-${index}`, scope: 'catalog:read' }, { expiresIn: 6 * 3600 }));
   }
   const baseEnv = { NODE_ENV: 'production', AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: issuer.audience, AUTH_JWKS_URI: issuer.jwksUri };
-  const load = await startWorker('loadWorker.ts', 0);
-  track(load);
-  const authWorker = await startWorker('serverWorker.ts', 1);
-  track(authWorker);
-  const floorWorker = await startWorker('serverWorker.ts', 1);
-  track(floorWorker);
-  const authzWorker = await startWorker('serverWorker.ts', 1);
-  track(authzWorker);
+  const started = await Promise.allSettled([
+    startWorker('loadWorker.ts', 0),
+    startWorker('serverWorker.ts', 1),
+    startWorker('serverWorker.ts', 1),
+    startWorker('serverWorker.ts', 1),
+  ]);
+  for (const outcome of started) if (outcome.status === 'fulfilled') track(outcome.value);
+  const failure = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  const [load, authWorker, floorWorker, authzWorker] = started.map((outcome) => (outcome as PromiseFulfilledResult<Worker>).value) as [Worker, Worker, Worker, Worker];
   const anonymous = { ...baseEnv, AUTH_ALLOW_ANONYMOUS: 'true' };
   const auth = await authWorker.call<{ url: string }>({ type: 'start', env: baseEnv }, 30_000);
   const floor = await floorWorker.call<{ url: string }>({ type: 'start', env: anonymous, bare: true }, 30_000);
