@@ -2,7 +2,7 @@ import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLResolveInf
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { toGraphQLError } from '../http/challenge.js';
 import { compileRules, type CompileRulesOptions } from './compileRules.js';
-import { createEnforcement, type Enforcement, type EnforcementOptions } from './enforcement.js';
+import { createEnforcement, enforcementOf, type Enforcement, type EnforcementOptions } from './enforcement.js';
 import { denyField, principalOf, startRequest, stateOf, STATE, type RequestState } from './requestState.js';
 
 /** Options of {@link applyAllowClients}. */
@@ -43,6 +43,7 @@ type Resolver = GraphQLFieldResolver<unknown, unknown>;
  * ```
  */
 export function applyAllowClients(schema: GraphQLSchema, options: ApplyAllowClientsOptions = {}): GraphQLSchema {
+  if (enforcementOf(schema) !== undefined) throw new TypeError('applyAllowClients was already applied to this schema');
   const rules = compileRules(schema, options);
   const rootTypes = new Set(
     [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => (type ? [type.name] : [])),

@@ -80,6 +80,11 @@ describe('applyAllowClients without the Apollo plugin (graphql-js execute)', () 
     expect(allowed.errors).toBeUndefined();
   });
 
+  it('refuses to be applied twice to one schema', () => {
+    const { schema } = setup();
+    expect(() => applyAllowClients(schema)).toThrow(new TypeError('applyAllowClients was already applied to this schema'));
+  });
+
   it('decides again when the same context object runs another operation', () => {
     const { schema } = setup();
     const contextValue = { principal: callers.silverByName };
