@@ -40,6 +40,19 @@ describe('checkOperation', () => {
     ]);
   });
 
+  it('follows interface conditions inside union selections, and fragments inside fragments', () => {
+    const document = parse(`
+      { search { ...OnPriced } }
+      fragment OnPriced on Priced { wholesale ... on Order { ...OrderOnly } }
+      fragment OrderOnly on Order { m: margin }
+    `);
+    expect(denials(decide(document, callers.silverByName))).toEqual([
+      ['Order.wholesale', 'search.wholesale', 'ERR_FORBIDDEN'],
+      ['Order.margin', 'search.m', 'ERR_FORBIDDEN'],
+      ['Product.wholesale', 'search.wholesale', 'ERR_FORBIDDEN'],
+    ]);
+  });
+
   it('checks fields under @skip and @include as well: whatever might run is checked', () => {
     const document = parse('query ($no: Boolean = false) { orders { id margin @include(if: $no) } }');
     expect(denials(decide(document, callers.silverByName))).toEqual([['Order.margin', 'orders.margin', 'ERR_FORBIDDEN']]);
