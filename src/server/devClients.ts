@@ -16,6 +16,10 @@ export interface DevMachineClient {
   readonly id: string;
   readonly secret: string;
   readonly name: string;
+  /**
+   * How the token script presents this client's secret (registered as the client's
+   * token_endpoint_auth_method; the dev issuer, like Auth0, accepts either from any client).
+   */
   readonly tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post';
   readonly metadata: Readonly<Record<string, string>>;
   readonly scopes: readonly string[];

@@ -2,8 +2,8 @@
  * DEV ONLY: an OAuth 2.0 authorization server on loopback, built on oidc-provider, so that
  * `npm start` works without an Auth0 tenant.
  *
- * - client-credentials for the partner applications of dev/clients.json (client_secret_basic or
- *   client_secret_post, as each one is registered);
+ * - client-credentials for the partner applications of dev/clients.json, the secret presented by
+ *   HTTP Basic or in the body (client_secret_basic, client_secret_post: either, as with Auth0);
  * - authorization code with PKCE for the first-party frontend, with oidc-provider's development
  *   login (any user name and password is accepted);
  * - RS256 JWT access tokens for the API's audience (RFC 9068 profile: `typ: at+jwt`, `client_id`,
