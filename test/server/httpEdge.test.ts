@@ -277,3 +277,35 @@ describe('reference server error hygiene', () => {
     expect(answer.text).not.toContain('"Query"');
   });
 });
+
+describe('reference server with AUTH_ALLOW_ANONYMOUS=true', () => {
+  let issuer: TestIssuer;
+  let server: ReferenceServer;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    server = await createReferenceServer(configFor(issuer, { AUTH_ALLOW_ANONYMOUS: 'true' }), { logger });
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  it('serves @public fields to a caller without a token', async () => {
+    const answer = await send(server.url, { headers: json, body: JSON.stringify({ query: '{ apiInfo }' }) });
+    expect(answer.status).toBe(200);
+    expect(answer.json.data).toEqual({ apiInfo: expect.stringContaining('reference partner API') });
+  });
+
+  it('answers UNAUTHENTICATED, not FORBIDDEN, when an anonymous caller touches a protected field', async () => {
+    const answer = await send(server.url, { headers: json, body: JSON.stringify({ query: '{ apiInfo myOrders { number } }' }) });
+    expect(answer.json.data).toEqual({ apiInfo: expect.any(String), myOrders: null });
+    expect(answer.json.errors?.map((error) => error.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('still refuses a present but invalid token with 401', async () => {
+    const answer = await send(server.url, { headers: { ...json, authorization: 'Bearer not.a.token' }, body: JSON.stringify({ query: '{ apiInfo }' }) });
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+});
