@@ -13,7 +13,6 @@ import { createReferenceServer } from './createReferenceServer.js';
 import type { ReferenceServer } from './createReferenceServer.js';
 import { loadDevClients } from './devClients.js';
 import type { DevClient } from './devClients.js';
-import { startDevIssuer } from './devIssuer.js';
 import type { DevIssuer } from './devIssuer.js';
 import { createLogger } from './logger.js';
 import { nextSteps } from './nextSteps.js';
@@ -55,6 +54,8 @@ async function main(): Promise<void> {
     let issuer = config.auth.issuer;
     if (config.devIssuer !== null) {
       devClients = loadDevClients();
+      // Loaded only here: with AUTH_ISSUER set, not even the dev issuer's code is loaded.
+      const { startDevIssuer } = await import('./devIssuer.js');
       devIssuer = await startDevIssuer({
         host: config.devIssuer.host,
         port: config.devIssuer.port,
