@@ -7,6 +7,8 @@
  * without the library's authorization (no guards, no plugin); with anonymous access on and no token
  * sent, nothing of authentication runs either: the floor.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
@@ -23,7 +25,34 @@ import type { WorkerRequest } from './child.js';
 
 let server: ReferenceServer | null = null;
 
+/** A plain node:http server answering `body` to everything: the load generator's ceiling. */
+async function startTrivial(body: string): Promise<ReferenceServer> {
+  const trivial = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => trivial.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = trivial.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        trivial.close(() => resolve());
+        trivial.closeAllConnections();
+      }),
+  };
+}
+
 serveWorker(async (request: WorkerRequest) => {
+  if (request.type === 'start-trivial') {
+    if (server !== null) throw new Error('server already started');
+    server = await startTrivial(String(request.body));
+    return { url: server.url };
+  }
   if (request.type === 'start') {
     if (server !== null) throw new Error('server already started');
     const env = { ...(request.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };

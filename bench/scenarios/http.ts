@@ -36,6 +36,8 @@ interface Servers {
   readonly authzOnly: { worker: Worker; url: string };
   readonly tokens: string[];
   readonly expectedBody: string;
+  /** The environment the floor server was started with. */
+  readonly floorEnv: Record<string, string>;
 }
 
 async function post(url: string, token: string | null): Promise<{ status: number; body: string }> {
@@ -84,6 +86,7 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
     authzOnly: { worker: authzWorker, url: authzOnly.url },
     tokens,
     expectedBody: viaAuth.body,
+    floorEnv: anonymous,
   };
 }
 
@@ -118,6 +121,18 @@ class Series {
   }
 }
 
+/** Says whether the load generator, rather than the server, may have set the floor's pace. */
+function ceilingNote(ceiling: Series, floor: Series): string[] {
+  if (ceiling.rps.length === 0 || floor.rps.length === 0) return [];
+  const max = ceiling.rps[0] as number;
+  const floorMedian = summarize(floor.rps).median;
+  const share = floorMedian / max;
+  return [
+    `Load generator ceiling: ${fmt(max)} req/s against a trivial server on the server core; the floor reached ${fmt(share * 100)}% of it` +
+      (share > 0.8 ? ' — **the load generator may limit the floor, so the ratio may flatter the reference server**.' : ', so the server, not the load generator, set the pace.'),
+  ];
+}
+
 /** Runs scenarios 5 and 6 on one set of servers; returns both results. */
 export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => void): Promise<[ScenarioResult, ScenarioResult]> {
   const started = performance.now();
@@ -147,6 +162,18 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     type Which = 'auth' | 'floor' | 'authz';
     const urlOf: Record<Which, string> = { auth: servers.auth.url, floor: servers.floor.url, authz: servers.authzOnly.url };
     for (const which of ['auth', 'floor', 'authz'] as const) await runLoad(servers, urlOf[which], sizes.httpWarmupSec, [which === 'auth' ? authGroup : floorGroup]);
+    // The load generator's ceiling: a trivial server on the same core answering the same body.
+    const ceiling = new Series('load generator ceiling (trivial node:http server, same body; information)');
+    const trivial = await servers.floor.worker.call<{ url: string }>({ type: 'stop' }, 10_000).then(async () => {
+      const started = await servers.floor.worker.call<{ url: string }>({ type: 'start-trivial', body: servers.expectedBody }, 10_000);
+      return started.url;
+    });
+    const [ceilingResult] = await runLoad(servers, trivial, sizes.httpRoundSec, [authGroup]);
+    ceiling.add(ceilingResult as GroupResult, true);
+    await servers.floor.worker.call({ type: 'stop' }, 10_000);
+    const restarted = await servers.floor.worker.call<{ url: string }>({ type: 'start', env: servers.floorEnv, bare: true }, 30_000);
+    urlOf.floor = restarted.url;
+    await runLoad(servers, urlOf.floor, sizes.httpWarmupSec, [floorGroup]);
     const auth = new Series(`reference server, ${sizes.distinctTokens.toLocaleString('en-US')} distinct tokens`);
     const floor = new Series('same server, no authentication (floor)');
     const authz = new Series('same server, authorization only (anonymous, policy public; information)');
@@ -158,7 +185,7 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
         seriesOf[which].add(result as GroupResult, true);
       }
     }
-    const m5 = [...auth.measurements(), ...floor.measurements(), ...authz.measurements()];
+    const m5 = [...auth.measurements(), ...floor.measurements(), ...authz.measurements(), ceiling.measurements()[0] as Measurement];
     const r5: Ratio[] = [];
     const rpsRatio = ratio(m5, `${auth.name}: requests/s`, `${floor.name}: requests/s`, 'requests/s: reference server / floor');
     if (rpsRatio !== null) r5.push(rpsRatio);
@@ -189,7 +216,10 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
       measurements: m5,
       ratios: r5,
       targets: t5,
-      notes: p99Delta === null ? [] : [`p99 difference per round (reference − floor): ${p99Delta.samples.map((value) => fmt(value)).join(', ')} ms.`],
+      notes: [
+        ...(p99Delta === null ? [] : [`p99 difference per round (reference − floor): ${p99Delta.samples.map((value) => fmt(value)).join(', ')} ms.`]),
+        ...ceilingNote(ceiling, floor),
+      ],
       skipped: null,
       seconds: (performance.now() - started) / 1000,
     };
