@@ -142,7 +142,17 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     res.end();
   };
 
+  const accessLog = logger.isLevelEnabled('debug');
   const server = createServer((req, res) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (accessLog) {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => {
+        // The path only: a query string may carry a token.
+        const path = (req.url ?? '').split('?', 1)[0];
+        logger.debug({ method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'Request');
+      });
+    }
     handle(req, res).catch((error: unknown) => {
       if (error instanceof AllowClientsError) {
         const challenge = httpChallenge(error, REALM);

@@ -91,6 +91,7 @@ describe('reference server HTTP edge', () => {
     const answer = await send(server.url, { headers: { ...json, authorization: `Bearer ${token}` }, body: viewerQuery });
     expect(answer.status).toBe(200);
     expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
     expect(answer.json).toEqual({
       data: { viewer: { kind: 'MACHINE', client: { id: 'acme-gold', name: 'Acme Retail', metadata: { tier: 'gold' } }, scopes: ['catalog:read'] } },
     });
