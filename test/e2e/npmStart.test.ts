@@ -76,12 +76,13 @@ describe('npm start with the embedded dev issuer', () => {
 
     const env = { DEV_ISSUER_PORT: String(issuerPort) };
     // The commands exactly as printed (npm run -s token -- ...), fetched over HTTP.
-    const [gold, bronze, user] = await Promise.all([
+    const [gold, silver, bronze, user] = await Promise.all([
       run('npm', ['run', '-s', 'token', '--', 'acme-gold'], env),
+      run('npm', ['run', '-s', 'token', '--', 'globex-silver'], env),
       run('npm', ['run', '-s', 'token', '--', 'initech-bronze'], env),
       run('npm', ['run', '-s', 'token', '--', '--user', 'alice'], env),
     ]);
-    for (const [name, result] of [['acme-gold', gold], ['initech-bronze', bronze], ['alice', user]] as const) {
+    for (const [name, result] of [['acme-gold', gold], ['globex-silver', silver], ['initech-bronze', bronze], ['alice', user]] as const) {
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
       tokens[name] = result.stdout.trim();
     }
@@ -111,6 +112,18 @@ describe('npm start with the embedded dev issuer', () => {
     }
     expect(output).toContain(`npm run -s token -- --user alice`);
     expect(output).toContain(`curl -s ${apiUrl} -H "authorization: Bearer $TOKEN"`);
+  });
+
+  it('runs the printed curl command as printed', async () => {
+    const lines = output.split('\n');
+    const start = lines.findIndex((line) => line.trimStart().startsWith('curl -s '));
+    expect(start).toBeGreaterThan(-1);
+    const command = `${lines[start]}\n${lines[start + 1]}`;
+    const result = await run('bash', ['-c', command], { TOKEN: tokens['globex-silver'] ?? '' });
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout) as { data: { viewer: { client: { id: string } }; products: { wholesalePrice: unknown; stock: unknown }[] } };
+    expect(body.data.viewer.client.id).toBe('globex-silver');
+    expect(body.data.products[0]).toMatchObject({ wholesalePrice: { amount: 92 }, stock: null });
   });
 
   it('prints only the access token, so TOKEN=$(npm run -s token -- <id>) works', () => {
