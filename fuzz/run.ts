@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   let started = performance.now();
   const tokens = await runTokenFuzz(tokenCases, seed);
   const rejected = Object.values(tokens.rejected).reduce((sum, n) => sum + n, 0);
-  lines.push(`| tokens | ${tokens.cases} mutated tokens (+${tokens.unchanged} no-op mutations) | ${rejected} refused with a coded AuthError ${JSON.stringify(tokens.rejected)}; ${tokens.acceptedIdentical} accepted with identical claims; 0 other outcomes | ${seconds(started)} s |`);
+  lines.push(`| tokens | ${tokens.cases} mutated tokens (${tokens.unchanged} no-op mutations skipped) | ${rejected} refused with a coded AuthError ${JSON.stringify(tokens.rejected)}; ${tokens.acceptedIdentical} accepted with identical claims${tokens.acceptedExamples.length === 0 ? '' : ` (${tokens.acceptedExamples.join(', ')})`}; 0 other outcomes | ${seconds(started)} s |`);
   console.log(lines.at(-1));
 
   const target = await startSecurityTarget();
