@@ -48,6 +48,11 @@ async function startTrivial(body: string): Promise<ReferenceServer> {
 }
 
 serveWorker(async (request: WorkerRequest) => {
+  if (request.type === 'cpu') {
+    // CPU time of this process (µs): per-request server cost, robust to other processes' load.
+    const usage = process.cpuUsage();
+    return { micros: usage.user + usage.system };
+  }
   if (request.type === 'start-trivial') {
     if (server !== null) throw new Error('server already started');
     server = await startTrivial(String(request.body));

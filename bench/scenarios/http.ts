@@ -90,19 +90,36 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
   };
 }
 
-async function runLoad(servers: Servers, url: string, durationSec: number, groups: LoadGroup[]): Promise<GroupResult[]> {
+/** One load run: what each group saw, and the server process's CPU time during the run. */
+interface LoadRun {
+  readonly results: GroupResult[];
+  /** Server CPU µs (user + system) over the run. */
+  readonly cpuMicros: number;
+  /** Responses of every group. */
+  readonly responses: number;
+}
+
+async function runLoad(servers: Servers, server: Worker, url: string, durationSec: number, groups: LoadGroup[]): Promise<LoadRun> {
   const spec: LoadSpec = { url, durationSec, groups };
+  const before = await server.call<{ micros: number }>({ type: 'cpu' }, 10_000);
   const reply = await servers.load.call<{ results: GroupResult[] }>({ type: 'load', spec }, (durationSec + 30) * 1000);
-  return reply.results;
+  const after = await server.call<{ micros: number }>({ type: 'cpu' }, 10_000);
+  const responses = reply.results.reduce((sum, result) => sum + result.responses, 0);
+  return { results: reply.results, cpuMicros: after.micros - before.micros, responses };
 }
 
 /** Accumulates per-round figures of one contender and its body checks. */
 class Series {
   readonly rps: number[] = [];
   readonly p99: number[] = [];
+  /** Server CPU µs per response (every group of the run), per measured round. */
+  readonly cpu: number[] = [];
   checked = 0;
   failure: string | null = null;
   constructor(readonly name: string) {}
+  addCpu(run: LoadRun): void {
+    if (run.responses > 0) this.cpu.push(run.cpuMicros / run.responses);
+  }
   add(result: GroupResult, measured: boolean): void {
     this.checked += result.checked;
     if (result.wrong > 0 && this.failure === null) this.failure = `${result.wrong} wrong responses of ${result.checked}; first: ${result.firstWrong}`;
@@ -114,10 +131,14 @@ class Series {
     }
   }
   measurements(): Measurement[] {
-    return [
+    const list: Measurement[] = [
       { name: `${this.name}: requests/s`, unit: 'req/s', summary: summarize(this.rps), checks: this.checked, failure: this.failure },
       { name: `${this.name}: p99 latency`, unit: 'ms', summary: summarize(this.p99), checks: this.checked, failure: this.failure },
     ];
+    if (this.cpu.length > 0) {
+      list.push({ name: `${this.name}: server CPU per response`, unit: 'µs', summary: summarize(this.cpu), checks: this.checked, failure: this.failure });
+    }
+    return list;
   }
 }
 
@@ -161,19 +182,20 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     // Scenario 5: warm every server, then rotate the order of the three each round.
     type Which = 'auth' | 'floor' | 'authz';
     const urlOf: Record<Which, string> = { auth: servers.auth.url, floor: servers.floor.url, authz: servers.authzOnly.url };
-    for (const which of ['auth', 'floor', 'authz'] as const) await runLoad(servers, urlOf[which], sizes.httpWarmupSec, [which === 'auth' ? authGroup : floorGroup]);
+    const workerOf: Record<Which, Worker> = { auth: servers.auth.worker, floor: servers.floor.worker, authz: servers.authzOnly.worker };
+    for (const which of ['auth', 'floor', 'authz'] as const) await runLoad(servers, workerOf[which], urlOf[which], sizes.httpWarmupSec, [which === 'auth' ? authGroup : floorGroup]);
     // The load generator's ceiling: a trivial server on the same core answering the same body.
     const ceiling = new Series('load generator ceiling (trivial node:http server, same body; information)');
     const trivial = await servers.floor.worker.call<{ url: string }>({ type: 'stop' }, 10_000).then(async () => {
       const started = await servers.floor.worker.call<{ url: string }>({ type: 'start-trivial', body: servers.expectedBody }, 10_000);
       return started.url;
     });
-    const [ceilingResult] = await runLoad(servers, trivial, sizes.httpRoundSec, [authGroup]);
-    ceiling.add(ceilingResult as GroupResult, true);
+    const ceilingRun = await runLoad(servers, servers.floor.worker, trivial, sizes.httpRoundSec, [authGroup]);
+    ceiling.add(ceilingRun.results[0] as GroupResult, true);
     await servers.floor.worker.call({ type: 'stop' }, 10_000);
     const restarted = await servers.floor.worker.call<{ url: string }>({ type: 'start', env: servers.floorEnv, bare: true }, 30_000);
     urlOf.floor = restarted.url;
-    await runLoad(servers, urlOf.floor, sizes.httpWarmupSec, [floorGroup]);
+    await runLoad(servers, servers.floor.worker, urlOf.floor, sizes.httpWarmupSec, [floorGroup]);
     const auth = new Series(`reference server, ${sizes.distinctTokens.toLocaleString('en-US')} distinct tokens`);
     const floor = new Series('same server, no authentication (floor)');
     const authz = new Series('same server, authorization only (anonymous, policy public; information)');
@@ -181,8 +203,9 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     const orders: Which[][] = [['auth', 'floor', 'authz'], ['authz', 'floor', 'auth'], ['floor', 'auth', 'authz']];
     for (let round = 0; round < sizes.httpRounds; round += 1) {
       for (const which of orders[round % orders.length] as Which[]) {
-        const [result] = await runLoad(servers, urlOf[which], sizes.httpRoundSec, [which === 'auth' ? authGroup : floorGroup]);
-        seriesOf[which].add(result as GroupResult, true);
+        const run = await runLoad(servers, workerOf[which], urlOf[which], sizes.httpRoundSec, [which === 'auth' ? authGroup : floorGroup]);
+        seriesOf[which].add(run.results[0] as GroupResult, true);
+        seriesOf[which].addCpu(run);
       }
     }
     const m5 = [...auth.measurements(), ...floor.measurements(), ...authz.measurements(), ceiling.measurements()[0] as Measurement];
@@ -192,6 +215,8 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     for (const value of [
       ratio(m5, `${authz.name}: requests/s`, `${floor.name}: requests/s`, 'requests/s: authorization only / floor'),
       ratio(m5, `${auth.name}: requests/s`, `${authz.name}: requests/s`, 'requests/s: reference server / authorization only'),
+      ratio(m5, `${auth.name}: server CPU per response`, `${floor.name}: server CPU per response`, 'server CPU per response: reference server / floor (information; robust to other load)'),
+      ratio(m5, `${authz.name}: server CPU per response`, `${floor.name}: server CPU per response`, 'server CPU per response: authorization only / floor (information)'),
     ]) {
       if (value !== null) r5.push(value);
     }
@@ -236,21 +261,27 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     let floodResponses = 0;
     const floodStarted = performance.now();
     const twin: LoadGroup = { ...authGroup, name: 'twin' };
+    const floodRuns: { run: LoadRun; valid: number; flood: number }[] = [];
     type Run6 = 'alone' | 'noFlood' | 'flood';
     const orders6: Run6[][] = [['noFlood', 'flood', 'alone'], ['alone', 'flood', 'noFlood'], ['flood', 'noFlood', 'alone']];
     for (let round = 0; round < sizes.httpRounds; round += 1) {
       for (const which of orders6[round % orders6.length] as Run6[]) {
         if (which === 'alone') {
-          const [result] = await runLoad(servers, servers.auth.url, sizes.httpRoundSec, [authGroup]);
-          alone.add(result as GroupResult, true);
+          const run = await runLoad(servers, servers.auth.worker, servers.auth.url, sizes.httpRoundSec, [authGroup]);
+          alone.add(run.results[0] as GroupResult, true);
+          alone.addCpu(run);
         } else if (which === 'noFlood') {
-          const [result, other] = await runLoad(servers, servers.auth.url, sizes.httpRoundSec, [authGroup, twin]);
-          noFlood.add(result as GroupResult, true);
-          noFlood.add({ ...(other as GroupResult) }, false);
+          const run = await runLoad(servers, servers.auth.worker, servers.auth.url, sizes.httpRoundSec, [authGroup, twin]);
+          noFlood.add(run.results[0] as GroupResult, true);
+          noFlood.add(run.results[1] as GroupResult, false);
+          noFlood.addCpu(run);
         } else {
-          const [validResult, floodResult] = await runLoad(servers, servers.auth.url, sizes.httpRoundSec, [authGroup, flood]);
-          beside.add(validResult as GroupResult, true);
-          floodSeries.add(floodResult as GroupResult, true);
+          const run = await runLoad(servers, servers.auth.worker, servers.auth.url, sizes.httpRoundSec, [authGroup, flood]);
+          const [validResult, floodResult] = run.results as [GroupResult, GroupResult];
+          beside.add(validResult, true);
+          floodSeries.add(floodResult, true);
+          beside.addCpu(run);
+          floodRuns.push({ run, valid: validResult.responses, flood: floodResult.responses });
           floodSeconds += sizes.httpRoundSec;
           floodResponses += (floodResult as GroupResult).responses;
         }
@@ -262,6 +293,18 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     // With at least one cooldown between fetches, T seconds hold at most floor(T / cooldown) + 1 of them.
     const allowedFetches = Math.floor(elapsedSec / cooldownSec) + 1;
     const m6 = [...noFlood.measurements(), ...beside.measurements(), floodSeries.measurements()[0] as Measurement, ...alone.measurements()];
+    // Server CPU per flood request, from the flood runs' CPU minus the valid requests at their no-flood cost.
+    if (noFlood.cpu.length > 0 && floodRuns.length > 0) {
+      const perValid = summarize(noFlood.cpu).median;
+      const perFlood = floodRuns.filter((entry) => entry.flood > 0).map((entry) => (entry.run.cpuMicros - entry.valid * perValid) / entry.flood);
+      m6.push({
+        name: 'server CPU per flood request (derived: flood-run CPU minus the valid requests at their no-flood cost)',
+        unit: 'µs',
+        summary: summarize(perFlood),
+        checks: floodSeries.checked,
+        failure: floodSeries.failure,
+      });
+    }
     const floodRatio = ratio(m6, `${beside.name}: requests/s`, `${noFlood.name}: requests/s`, 'C valid connections\' requests/s: with the flood / without (2×C valid)');
     const aloneRatio = ratio(m6, `${beside.name}: requests/s`, `${alone.name}: requests/s`, 'C valid connections\' requests/s: with the flood / alone (information)');
     const r6: Ratio[] = [floodRatio, aloneRatio].filter((value): value is Ratio => value !== null);
