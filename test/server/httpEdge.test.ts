@@ -183,6 +183,16 @@ describe('reference server HTTP edge', () => {
     expect(answer.text).not.toContain('MACHINE');
   });
 
+  it('serves a query by GET with the preflight header that CSRF prevention asks for', async () => {
+    const answer = await send(server.url, {
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent('{ viewer { kind } }')}`,
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ data: { viewer: { kind: 'MACHINE' } } });
+  });
+
   it('answers /healthz without credentials', async () => {
     const answer = await send(server.url, { method: 'GET', path: '/healthz' });
     expect(answer.status).toBe(200);

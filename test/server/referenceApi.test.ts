@@ -93,6 +93,14 @@ describe('reference API per demo client', () => {
     expect(alice.body.data).toEqual({ myOrders: null, allOrders: null });
   });
 
+  it("never returns another partner's order through node(id)", async () => {
+    const query = '{ node(id: "order-1001") { id ... on Order { number } } }';
+    expect((await ask('acme-gold', query)).body.data).toEqual({ node: { id: 'order-1001', number: 'SO-1001' } });
+    const globex = await ask('globex-silver', query);
+    expect(globex.body.data).toEqual({ node: null });
+    expect(JSON.stringify(globex.body)).not.toContain('SO-1001');
+  });
+
   it('hides Order.margin from a partner even through its own orders', async () => {
     const answer = await ask('acme-gold', '{ myOrders { number total { amount } margin { amount } } }');
     const orders = answer.body.data?.['myOrders'] as { margin: unknown; total: { amount: number } }[];
