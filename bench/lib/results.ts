@@ -85,11 +85,11 @@ export function usable(measurement: Measurement): boolean {
   return measurement.failure === null && measurement.summary.samples.length > 0;
 }
 
-/** The per-round ratio numerator / denominator, or null when either has no valid samples. */
+/** The per-round ratio numerator / denominator, or null when either is missing or has no valid samples. */
 export function ratio(measurements: readonly Measurement[], numerator: string, denominator: string, name?: string): Ratio | null {
-  const a = byName(measurements, numerator);
-  const b = byName(measurements, denominator);
-  if (!usable(a) || !usable(b)) return null;
+  const a = measurements.find((measurement) => measurement.name === numerator);
+  const b = measurements.find((measurement) => measurement.name === denominator);
+  if (a === undefined || b === undefined || !usable(a) || !usable(b)) return null;
   return { name: name ?? `${numerator} / ${denominator}`, numerator, denominator, summary: ratioOf(a.summary.samples, b.summary.samples) };
 }
 
