@@ -20,6 +20,7 @@ export interface TokenHeader {
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const MAX_KID_LENGTH = 256;
+const MAX_HEADER_LENGTH = 2048;
 
 /**
  * Decodes and checks the header of a compact JWS.
@@ -30,10 +31,29 @@ const MAX_KID_LENGTH = 256;
  */
 export function readTokenHeader(token: string, algorithms: ReadonlySet<string>): TokenHeader {
   const firstDot = token.indexOf('.');
-  const parts = token.split('.').length;
-  if (parts === 5) throw new AuthError('ERR_TOKEN_UNSUPPORTED', { detail: 'JWE (five parts)' });
-  if (parts !== 3) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: `${parts} parts` });
+  const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
+  const thirdDot = secondDot === -1 ? -1 : token.indexOf('.', secondDot + 1);
+  if (secondDot === -1 || thirdDot !== -1) {
+    const parts = token.split('.').length;
+    if (parts === 5) throw new AuthError('ERR_TOKEN_UNSUPPORTED', { detail: 'JWE (five parts)' });
+    throw new AuthError('ERR_TOKEN_MALFORMED', { detail: `${parts} parts` });
+  }
   const segment = token.slice(0, firstDot);
+  // Tokens of one issuer share a handful of headers: each is parsed and checked once.
+  const known = checkedHeaders.get(segment);
+  if (known !== undefined && known.algorithms === algorithms) return known.header;
+  const header = parseHeader(segment, algorithms);
+  if (checkedHeaders.size >= MAX_CHECKED_HEADERS) checkedHeaders.clear();
+  checkedHeaders.set(segment, { header, algorithms });
+  return header;
+}
+
+/** Headers that passed the checks, by their encoded form (bounded; cleared when full). */
+const checkedHeaders = new Map<string, { readonly header: TokenHeader; readonly algorithms: ReadonlySet<string> }>();
+const MAX_CHECKED_HEADERS = 256;
+
+function parseHeader(segment: string, algorithms: ReadonlySet<string>): TokenHeader {
+  if (segment.length > MAX_HEADER_LENGTH) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'header too long' });
   if (!SEGMENT.test(segment)) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'header is not base64url' });
   let decoded: unknown;
   try {
@@ -60,7 +80,15 @@ export function readTokenHeader(token: string, algorithms: ReadonlySet<string>):
     throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'kid' });
   }
   if (typ !== undefined && typeof typ !== 'string') throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'typ' });
-  return { alg, kid, typ, members };
+  return Object.freeze({ alg, kid, typ, members: deepFreeze(members) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
 }
 
 /** The kid of a token for the log, without checking anything; undefined when unreadable. */

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Algorithm, VerifyOptions } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
@@ -8,6 +9,7 @@ import { createKeyStore } from './keyStore.js';
 import type { KeyStoreStats } from './keyStore.js';
 import type { Principal } from './principal.js';
 import { readTokenHeader } from './tokenHeader.js';
+import type { TokenHeader } from './tokenHeader.js';
 import { resolveVerifierOptions } from './verifierOptions.js';
 import type { ResolvedVerifierOptions, VerifierOptions } from './verifierOptions.js';
 
@@ -87,9 +89,8 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
   };
   const counters = { verifications: 0, cacheHits: 0, failures: 0 };
 
-  const verifyUncached = async (token: string, cacheKey: string | undefined): Promise<Principal> => {
-    const header = readTokenHeader(token, allowedAlgorithms);
-    const key = keys.cachedKey(header.kid, header.alg) ?? (await keys.getKey(header.kid, header.alg));
+  /** Everything after the key is known: synchronous, so the common path makes no extra promise. */
+  const verifyWithKey = (token: string, header: TokenHeader, key: KeyObject, cacheKey: string | undefined): Principal => {
     const nowMs = now();
     const nowSeconds = Math.floor(nowMs / 1000);
     let payload: unknown;
@@ -125,26 +126,33 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     return principal;
   };
 
-  const verify = async (token: string): Promise<Principal> => {
-    if (typeof token !== 'string' || token.length === 0) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'not a non-empty string' });
-    if (token.length > maxTokenLength) throw new AuthError('ERR_TOKEN_TOO_LARGE', { detail: `${token.length} characters` });
-    let cacheKey: string | undefined;
-    if (cache !== undefined) {
-      cacheKey = hash('sha256', token, 'base64');
-      const entry = cache.get(cacheKey);
-      if (entry !== undefined) {
-        if (now() < entry.expiresAt) {
-          counters.cacheHits += 1;
-          return entry.principal;
-        }
-        cache.delete(cacheKey);
-      }
-    }
+  const refuse = (error: unknown): Promise<never> => {
+    counters.failures += 1;
+    return Promise.reject(error);
+  };
+
+  const verify = (token: string): Promise<Principal> => {
     try {
-      return await verifyUncached(token, cacheKey);
+      if (typeof token !== 'string' || token.length === 0) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'not a non-empty string' });
+      if (token.length > maxTokenLength) throw new AuthError('ERR_TOKEN_TOO_LARGE', { detail: `${token.length} characters` });
+      let cacheKey: string | undefined;
+      if (cache !== undefined) {
+        cacheKey = hash('sha256', token, 'base64');
+        const entry = cache.get(cacheKey);
+        if (entry !== undefined) {
+          if (now() < entry.expiresAt) {
+            counters.cacheHits += 1;
+            return Promise.resolve(entry.principal);
+          }
+          cache.delete(cacheKey);
+        }
+      }
+      const header = readTokenHeader(token, allowedAlgorithms);
+      const cachedKey = keys.cachedKey(header.kid, header.alg);
+      if (cachedKey !== undefined) return Promise.resolve(verifyWithKey(token, header, cachedKey, cacheKey));
+      return keys.getKey(header.kid, header.alg).then((key) => verifyWithKey(token, header, key, cacheKey)).catch(refuse);
     } catch (error) {
-      counters.failures += 1;
-      throw error;
+      return refuse(error);
     }
   };
 
