@@ -90,7 +90,9 @@ export async function startYogaServer(options: YogaServerOptions, port = 0): Pro
     plugins: [authorizeBeforeExecution],
     context: async ({ req }) => {
       try {
-        // headersDistinct keeps repeated Authorization headers apart (400 invalid_request).
+        // headersDistinct keeps repeated Authorization headers apart (400 invalid_request). Yoga reads
+        // the body itself, so an extra access_token body member is not detected here; the token is
+        // read from the Authorization header only either way.
         return await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
       } catch (error) {
         throw yogaError(error);
