@@ -154,6 +154,15 @@ describe('key suitability', () => {
     expect((await verifier.verify(issuer.sign({}, { key: ps, alg: 'PS256' }))).client.id).toBe('clientA');
   });
 
+  it('does not let a header accepted by one verifier pass another with a narrower allow-list', async () => {
+    const ec = await issuer.addKey({ type: 'ec', current: false });
+    const token = issuer.sign({}, { key: ec });
+    const wide = createVerifier({ issuer: issuer.url, audience: issuer.audience, algorithms: ['RS256', 'ES256'] });
+    const narrow = createVerifier({ issuer: issuer.url, audience: issuer.audience });
+    expect((await wide.verify(token)).client.id).toBe('clientA');
+    await expectRefused(narrow.verify(token), 'ERR_ALGORITHM_NOT_ALLOWED', 'ES256');
+  });
+
   it('accepts ES256 with a P-256 key when ES256 is allowed', async () => {
     const ec = await issuer.addKey({ type: 'ec', current: false });
     const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, algorithms: ['ES256'] });
