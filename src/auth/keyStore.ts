@@ -85,6 +85,26 @@ interface KeySet {
 
 const EMPTY: KeySet = { byKid: new Map(), usable: [] };
 const MAX_DISCOVERY_BYTES = 512 * 1024;
+/** A JWKS is a few KiB; anything past this is not one (jwks-rsa itself reads bodies without a cap). */
+const MAX_JWKS_BYTES = 1024 * 1024;
+
+/** Makes an agent's connections fail once more than {@link MAX_JWKS_BYTES} were received. */
+function cappedAgent<A extends HttpAgent>(agent: A, fail: (reason: Error) => void): A {
+  const createConnection = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = createConnection(options, callback);
+    let received = 0;
+    socket?.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > MAX_JWKS_BYTES) {
+        socket.destroy();
+        fail(new Error(`JWKS response exceeds ${MAX_JWKS_BYTES} bytes`));
+      }
+    });
+    return socket;
+  };
+  return agent;
+}
 
 /** Creates the key store of one issuer. Nothing is fetched until the first token needs a key. */
 export function createKeyStore(options: KeyStoreOptions): KeyStore {
@@ -142,10 +162,10 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       await response.body?.cancel();
       return fallback;
     }
-    const text = await response.text();
+    const text = await readCapped(response, MAX_DISCOVERY_BYTES);
     let document: unknown;
     try {
-      document = text.length > MAX_DISCOVERY_BYTES ? undefined : JSON.parse(text);
+      document = text === undefined ? undefined : JSON.parse(text);
     } catch {
       document = undefined;
     }
@@ -163,23 +183,26 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     const controller = new AbortController();
     let agent: HttpAgent | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    let fail: (reason: Error) => void = () => undefined;
+    // Settles only by failing: at the deadline, or when the response grows too large.
+    const guard = new Promise<never>((_, reject) => {
+      fail = (reason: Error): void => {
         controller.abort();
         agent?.destroy();
-        reject(new Error(`JWKS fetch exceeded its ${timeoutMs} ms deadline`));
-      }, timeoutMs);
+        reject(reason);
+      };
+      timer = setTimeout(() => fail(new Error(`JWKS fetch exceeded its ${timeoutMs} ms deadline`)), timeoutMs);
       timer.unref();
     });
     const work = (async (): Promise<unknown> => {
       const uri = await resolveJwksUri(controller.signal);
       if (controller.signal.aborted) throw new Error('aborted');
-      agent = uri.startsWith('https:') ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
+      agent = cappedAgent(uri.startsWith('https:') ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false }), fail);
       const client = new jwksRsa.JwksClient({ jwksUri: uri, cache: false, rateLimit: false, timeout: timeoutMs, requestAgent: agent });
       return client.getKeys();
     })();
     try {
-      return importKeySet(await Promise.race([work, deadline]), algorithms);
+      return importKeySet(await Promise.race([work, guard]), algorithms);
     } finally {
       clearTimeout(timer);
       agent?.destroy();
@@ -303,6 +326,25 @@ function importKey(jwk: unknown, algorithms: readonly string[]): KeyEntry | unde
     return { kid, key: null, algorithms: fitting, reason: reason ?? `the JWK is for ${String(jwkAlg)}, which is not allowed` };
   }
   return { kid, key, algorithms: fitting, reason: null };
+}
+
+/** The body as text, or undefined (and the rest discarded) when longer than `limit` bytes. */
+async function readCapped(response: Response, limit: number): Promise<string | undefined> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function isHttpUrl(value: string): boolean {

@@ -164,6 +164,24 @@ describe('JWKS key store', () => {
       await vi.waitFor(() => expect(issuer.abortedResponses).toBe(1), { timeout: 5000 });
     }, 15_000);
 
+    it('refuses a JWKS response larger than 1 MiB without waiting for the deadline', async () => {
+      const issuer = await issuerFor({ mode: 'huge' });
+      const verifier = verifierFor(issuer, manualClock(), { jwksUri: issuer.jwksUri, jwksTimeout: 30 });
+      const started = Date.now();
+      await expectRefused(verifier.verify(issuer.sign()), 'ERR_JWKS_UNAVAILABLE');
+      // Hang guard only: far below the 30 s deadline means the size cap, not the deadline, ended it.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(issuer.hitCount(JWKS)).toBe(1);
+    }, 25_000);
+
+    it('ignores a discovery document larger than 512 KiB', async () => {
+      const issuer = await issuerFor({ mode: 'huge', jwksPath: '/keys' });
+      const verifier = verifierFor(issuer, manualClock(), { jwksTimeout: 30 });
+      await expectRefused(verifier.verify(issuer.sign()), 'ERR_JWKS_UNAVAILABLE');
+      // Its jwks_uri (/keys) was never used: the conventional location was tried instead.
+      expect(issuer.hits).toEqual({ [DISCOVERY]: 1, [JWKS]: 1 });
+    }, 25_000);
+
     it('uses a 5 s deadline by default', async () => {
       const issuer = await issuerFor();
       expect(createVerifier({ issuer: issuer.url, audience: issuer.audience }).options.jwksTimeout).toBe(5);

@@ -36,7 +36,9 @@ export type IssuerMode =
   /** Destroy the connection without answering. */
   | 'close'
   /** Send headers and then one byte every `dripIntervalMs`, never finishing. */
-  | 'drip';
+  | 'drip'
+  /** Answer 200 with a valid JWKS padded to 4 MiB. */
+  | 'huge';
 
 /** A key the issuer holds. */
 export interface TestKey {
@@ -213,6 +215,11 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
           timers.delete(timer);
           if (!res.writableFinished) abortedResponses += 1;
         });
+        return;
+      }
+      case 'huge': {
+        const document = path === jwksPath ? jwksDocument() : { issuer: url, jwks_uri: new URL(jwksPath, url).href };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...document, padding: 'x'.repeat(4 * 1024 * 1024) }));
         return;
       }
       case 'ok': {
