@@ -208,6 +208,8 @@ async function main(): Promise<number> {
       console.log(`| ${sample.atSeconds.toFixed(0)} | ${sample.phase} | ${mb(sample.rss)} | ${mb(sample.heapUsed)} | ${mb(sample.heapTotal)} |`);
     }
   }
+  const range = (values: number[]): string => `${mb(Math.min(...values))}–${mb(Math.max(...values))}`;
+  console.log(`over ${samples.length} samples: heap used ${range(samples.map((sample) => sample.heapUsed))} MB, RSS ${range(samples.map((sample) => sample.rss))} MB`);
   console.log(`after GC: heap ${mb(baseline.settled.heapUsed)} MB (all-valid) → ${mb(mixedPhase.settled.heapUsed)} MB (mixed), limit ${mb(heapLimit)} MB; RSS ${mb(baseline.settled.rss)} → ${mb(mixedPhase.settled.rss)} MB`);
 
   console.log(failures.length === 0 ? '\nsoak: PASS (0 server errors, statuses as expected, memory stable)' : `\nsoak: FAIL\n- ${failures.join('\n- ')}`);
