@@ -53,7 +53,7 @@ describe('toGraphQLError', () => {
     expect(e.message).toBe('Not allowed for this client: Order.margin');
     expect(e.extensions['code']).toBe('FORBIDDEN');
     expect(e.extensions['coordinate']).toBe('Order.margin');
-    const http = e.extensions['http'] as { status: number; headers: Map<string, string> };
+    const http = e.extensions['http'] as unknown as { status: number; headers: Map<string, string> };
     expect(http.status).toBe(403);
     expect(http.headers.get('www-authenticate')).toContain('insufficient_scope');
   });
