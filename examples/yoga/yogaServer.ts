@@ -10,10 +10,10 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { Plugin } from 'graphql-yoga';
-import { AccessError, AllowClientsError, applyAllowClients, authDirectiveTypeDefs, checkOperation, createAuthenticator, httpChallenge, toGraphQLError } from '../../src/index.js';
+import { applyAllowClients, authDirectiveTypeDefs, checkOperation, createAuthenticator, toGraphQLError } from '../../src/index.js';
 import type { AuthContext, AuthenticatorOptions } from '../../src/index.js';
 
 /** The schema of the example: one public field, one for gold partners, one mutation for partners with a scope. */
@@ -44,13 +44,9 @@ type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 const REALM = 'yoga-example';
 
-/** The refusal of the library as a Yoga error: status and challenge headers in `extensions.http`. */
+/** The refusal of the library as a Yoga error: Yoga reads `extensions.http.headers` as a plain record. */
 function yogaError(error: unknown): GraphQLError {
-  if (!(error instanceof AllowClientsError)) return toGraphQLError(error, { realm: REALM, http: false });
-  const challenge = httpChallenge(error, REALM);
-  const extensions: Record<string, unknown> = { code: challenge.code, http: { status: challenge.status, headers: { ...challenge.headers } } };
-  if (error instanceof AccessError && error.coordinate !== undefined) extensions['coordinate'] = error.coordinate;
-  return new GraphQLError(challenge.message, { extensions });
+  return toGraphQLError(error, { realm: REALM, headers: 'record' });
 }
 
 /** Starts the example on 127.0.0.1 (ephemeral port unless `port`). */

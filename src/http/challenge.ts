@@ -114,8 +114,13 @@ function isScopeToken(scope: string): boolean {
 export interface ToGraphQLErrorOptions {
   /** The `WWW-Authenticate` realm. */
   readonly realm: string;
-  /** Set `extensions.http` so that Apollo Server answers with the mapped status and headers (default true). */
+  /** Set `extensions.http` so that the server answers with the mapped status and headers (default true). */
   readonly http?: boolean;
+  /**
+   * The form of `extensions.http.headers`: a `Map` for Apollo Server (default), a plain record for
+   * GraphQL Yoga and other servers that copy headers with `Object.entries`.
+   */
+  readonly headers?: 'map' | 'record';
 }
 
 /**
@@ -130,14 +135,15 @@ export interface ToGraphQLErrorOptions {
 export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions): GraphQLError {
   if (!(error instanceof AllowClientsError)) {
     const extensions: Record<string, unknown> = { code: 'INTERNAL_SERVER_ERROR' };
-    if (options.http !== false) extensions['http'] = { status: 500, headers: new Map<string, string>() };
+    if (options.http !== false) extensions['http'] = { status: 500, headers: options.headers === 'record' ? {} : new Map<string, string>() };
     return new GraphQLError(INTERNAL_MESSAGE, { extensions });
   }
   const challenge = httpChallenge(error, options.realm);
   const extensions: Record<string, unknown> = { code: challenge.code };
   if (error instanceof AccessError && error.coordinate !== undefined) extensions['coordinate'] = error.coordinate;
   if (options.http !== false) {
-    extensions['http'] = { status: challenge.status, headers: new Map(Object.entries(challenge.headers)) };
+    const headers = options.headers === 'record' ? { ...challenge.headers } : new Map(Object.entries(challenge.headers));
+    extensions['http'] = { status: challenge.status, headers };
   }
   return new GraphQLError(challenge.message, { extensions });
 }
