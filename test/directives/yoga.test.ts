@@ -24,7 +24,7 @@ function allowClientsEnvelopPlugin(): Plugin<AuthContext> {
         principal: contextValue.principal,
         contextValue,
       });
-      if (decision?.refusal) setResultAndStopExecution({ errors: [toGraphQLError(decision.refusal, { realm: 'yoga' })] });
+      if (decision?.refusal) setResultAndStopExecution({ errors: [toGraphQLError(decision.refusal, { realm: 'yoga', headers: 'record' })] });
     },
   };
 }
@@ -51,14 +51,14 @@ describe('checkOperation with graphql-yoga', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  async function post(caller: CallerName, query: string): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; path?: unknown; extensions?: Record<string, unknown> }[] } }> {
+  async function post(caller: CallerName, query: string): Promise<{ status: number; challenge: string | null; body: { data?: unknown; errors?: { message: string; path?: unknown; extensions?: Record<string, unknown> }[] } }> {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-test-caller': caller },
       body: JSON.stringify({ query }),
       signal: AbortSignal.timeout(5000),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.json() };
   }
 
   it('filters a denied field with one error, and never runs its resolver', async () => {
@@ -74,8 +74,9 @@ describe('checkOperation with graphql-yoga', () => {
 
   it('refuses a mutation with a denial before any resolver runs', async () => {
     for (const key of Object.keys(calls)) delete calls[key];
-    const { status, body } = await post('silverByName', 'mutation { touch placeOrder { id } }');
+    const { status, challenge, body } = await post('silverByName', 'mutation { touch placeOrder { id } }');
     expect(status).toBe(403);
+    expect(challenge).toBe('Bearer realm="yoga", error="insufficient_scope", error_description="Not allowed for this client"');
     expect(body.errors?.map((error) => [error.message, error.extensions?.['code'], error.extensions?.['coordinate']])).toEqual([
       ['Not allowed for this client: Mutation.placeOrder', 'FORBIDDEN', 'Mutation.placeOrder'],
     ]);
