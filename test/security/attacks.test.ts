@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_LIMITS } from '../../src/server/abuseLimits.js';
-import { INTERNALS, postGraphQL, request, startSecurityTarget } from './support/securityTarget.js';
+import { DEFAULT_CLIENT_CLAIM } from '../../src/index.js';
+import { claimsFor, INTERNALS, postGraphQL, request, startSecurityTarget } from './support/securityTarget.js';
 import type { HttpResult, SecurityTarget } from './support/securityTarget.js';
 
 /**
@@ -191,6 +192,40 @@ describe('abuse limits on the reference server', () => {
     const result = await postGraphQL(target.url, gold, '{"query": "{ apiInfo }"');
     expect(result.status).toBe(400);
     expect(result.json).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+});
+
+describe('forged and replayed tokens on the reference server', () => {
+  let target: SecurityTarget;
+
+  beforeAll(async () => {
+    target = await startSecurityTarget();
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  it('answers each kind of bad token with 401 invalid_token and no data', async () => {
+    const issuer = target.issuer;
+    const gold = target.caller('acme-gold').client;
+    const claims = { ...issuer.defaultClaims(), ...claimsFor(gold) };
+    const attacker = await issuer.addKey({ publish: false, current: false });
+    const forged: Record<string, string> = {
+      expired: issuer.sign(claimsFor(gold), { now: Math.floor(Date.now() / 1000) - 7200, expiresIn: 3600 }),
+      'attacker key under our kid': issuer.sign(claimsFor(gold), { key: attacker, kid: issuer.currentKey.kid }),
+      'unknown kid': issuer.sign(claimsFor(gold), { key: attacker }),
+      'alg none': issuer.signRaw({ alg: 'none', typ: 'JWT' }, claims, 'none'),
+      'HS256 with the public key': issuer.signRaw({ alg: 'HS256', typ: 'JWT', kid: issuer.currentKey.kid }, claims, { secret: issuer.currentKey.publicPem }),
+      'another client in the client claim': target.tokenFor(gold, { [DEFAULT_CLIENT_CLAIM]: { id: 'ops-internal', name: 'x', metadata: { tier: 'internal' } } }),
+      garbage: 'not-a-token',
+    };
+    for (const [kind, token] of Object.entries(forged)) {
+      const result = await postGraphQL(target.url, token, { query: '{ viewer { client { id } } allOrders { id margin { amount } } }' });
+      expect({ kind, status: result.status }).toEqual({ kind, status: 401 });
+      expect(result.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+"$/);
+      expect(result.json?.['data']).toBeUndefined();
+      expect(result.text).not.toMatch(INTERNALS);
+    }
   });
 });
 
