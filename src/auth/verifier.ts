@@ -21,7 +21,7 @@ import type { ResolvedVerifierOptions, VerifierOptions } from './verifierOptions
 
 /** Counters for tests and benchmarks. */
 export interface VerifierStats {
-  /** Tokens whose signature was verified (cache misses that reached the crypto). */
+  /** Tokens that reached the signature check (cache misses with a usable key), valid or not. */
   readonly verifications: number;
   /** Tokens answered from the cache. */
   readonly cacheHits: number;
@@ -94,12 +94,12 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     const nowMs = now();
     const nowSeconds = Math.floor(nowMs / 1000);
     let payload: unknown;
+    counters.verifications += 1;
     try {
       payload = jwt.verify(token, key, { ...baseOptions, clockTimestamp: nowSeconds });
     } catch (cause) {
       throw fromJsonWebTokenError(cause);
     }
-    counters.verifications += 1;
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'payload is not a JSON object' });
     }
