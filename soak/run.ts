@@ -1,6 +1,9 @@
 /**
  * `npm run soak`: loopback load against the reference server for a bounded time.
  *
+ * SOAK_VALID_TOKENS (default 1,000) distinct valid tokens rotate; more than the verifier's cache
+ * (10,000) shows the cache staying bounded. SOAK_INVALID_PER_KIND (default 400) sets the invalid pool.
+ *
  * Two phases of SOAK_SECONDS each (default 60; `--smoke` runs 3): all-valid requests first (the
  * baseline), then half the requests with invalid or forged tokens (expired, signed by a wrong key,
  * an unknown random kid, garbage, alg none). The server runs in its own process so its memory
@@ -46,8 +49,8 @@ const child: ChildProcess = fork(new URL('./serverProcess.ts', import.meta.url),
   execArgv: ['--import', 'tsx', '--expose-gc'],
   env: {
     ...process.env,
-    SOAK_VALID_TOKENS: smoke ? '100' : '1000',
-    SOAK_INVALID_PER_KIND: smoke ? '50' : '400',
+    SOAK_VALID_TOKENS: process.env['SOAK_VALID_TOKENS'] ?? (smoke ? '100' : '1000'),
+    SOAK_INVALID_PER_KIND: process.env['SOAK_INVALID_PER_KIND'] ?? (smoke ? '50' : '400'),
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
