@@ -57,6 +57,11 @@ describe('claim rules', () => {
     it('refuses an audience array without the API', async () => {
       await expectRefused(verifier.verify(sign({ aud: ['https://a.example', 'https://b.example'] })), 'ERR_CLAIM_INVALID', 'aud');
     });
+    it('accepts any of several configured audiences', async () => {
+      const several = createVerifier({ issuer: issuer.url, audience: ['https://v1.example.test', issuer.audience], now: () => NOW * 1000 });
+      expect((await several.verify(sign({ aud: 'https://v1.example.test' }))).client.id).toBe('clientA');
+      await expectRefused(several.verify(sign({ aud: 'https://v2.example.test' })), 'ERR_CLAIM_INVALID', 'aud');
+    });
     it('refuses a missing aud', async () => {
       await expectRefused(verifier.verify(sign({ aud: undefined })), 'ERR_CLAIM_INVALID', 'aud');
     });

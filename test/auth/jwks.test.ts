@@ -221,6 +221,22 @@ describe('JWKS key store', () => {
       expect(issuer.hits).toEqual({ [DISCOVERY]: 1, '/oauth/keys': 1 });
     });
 
+    it('ignores a discovery document that names another issuer, and uses the conventional location', async () => {
+      const issuer = await issuerFor({
+        discoveryDocument: (url) => ({ issuer: 'https://evil.example/', jwks_uri: `${url}evil-keys` }),
+      });
+      const verifier = verifierFor(issuer, manualClock());
+      expect((await verifier.verify(issuer.sign())).client.id).toBe('clientA');
+      expect(issuer.hits).toEqual({ [DISCOVERY]: 1, [JWKS]: 1 });
+    });
+
+    it('ignores a discovery document whose jwks_uri is not an http(s) URL', async () => {
+      const issuer = await issuerFor({ discoveryDocument: (url) => ({ issuer: url, jwks_uri: 'file:///etc/passwd' }) });
+      const verifier = verifierFor(issuer, manualClock());
+      expect((await verifier.verify(issuer.sign())).client.id).toBe('clientA');
+      expect(issuer.hits).toEqual({ [DISCOVERY]: 1, [JWKS]: 1 });
+    });
+
     it('falls back to <issuer>.well-known/jwks.json without a discovery document', async () => {
       const issuer = await issuerFor({ discovery: false });
       const verifier = verifierFor(issuer, manualClock());

@@ -102,6 +102,8 @@ export interface TestIssuerOptions {
   readonly mode?: IssuerMode;
   /** Interval between dripped bytes (default 100 ms). */
   readonly dripIntervalMs?: number;
+  /** Replaces the discovery document served in mode 'ok' (given the issuer url). */
+  readonly discoveryDocument?: (url: string) => unknown;
 }
 
 /** A running test issuer. */
@@ -226,7 +228,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
         const body =
           path === jwksPath
             ? jwksDocument()
-            : { issuer: url, jwks_uri: new URL(jwksPath, url).href, id_token_signing_alg_values_supported: ['RS256'] };
+            : (options.discoveryDocument?.(url) ?? { issuer: url, jwks_uri: new URL(jwksPath, url).href, id_token_signing_alg_values_supported: ['RS256'] });
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         return;
       }
