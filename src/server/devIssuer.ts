@@ -12,6 +12,11 @@
  *   reads these tokens too.
  *
  * It refuses to bind anything but loopback and is never started when AUTH_ISSUER is set.
+ *
+ * Built on oidc-provider 8 (9.x requires Node 22 and warns at load on Node 20, which we support).
+ * Where 8's defaults differ from 9's, the configuration sets 9's: DPoP enabled, the session cookie
+ * `SameSite=Lax`, CORS at the token endpoint for a public client from its redirect URIs' origins,
+ * and no HTTP POST to the authorization and end-session endpoints.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -85,14 +90,20 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   const configuration: Configuration = {
     clients: options.clients.map(toClientMetadata),
     jwks: { keys: [{ ...signingKey, kid: `dev-${randomBytes(6).toString('hex')}`, alg: 'RS256', use: 'sig' }] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    cookies: { keys: [randomBytes(32).toString('base64url')], long: { sameSite: 'lax' } },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     scopes: ['openid', ...API_SCOPES],
     claims: { openid: ['sub'] },
     pkce: { required: () => true },
     ttl: { AccessToken: ttl, ClientCredentials: ttl, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
+    clientBasedCORS: (ctx, origin, client) => {
+      if (origin === 'null') return false;
+      if (ctx.oidc.route !== 'userinfo' && client.tokenEndpointAuthMethod !== 'none') return false;
+      return (client.redirectUris ?? []).some((uri) => originOf(uri) === origin);
+    },
     features: {
       devInteractions: { enabled: true },
+      dPoP: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: false },
       revocation: { enabled: false },
@@ -124,7 +135,17 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   };
 
   const provider = new Provider(issuer, configuration);
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  server.on('request', (request, response) => {
+    // oidc-provider 9 serves these two endpoints by GET only; 8 also accepts POST.
+    const path = new URL(request.url ?? '/', issuer).pathname;
+    if (request.method === 'POST' && (path === '/auth' || path === '/session/end')) {
+      request.resume();
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' }).end('Not Found');
+      return;
+    }
+    void handle(request, response);
+  });
 
   return {
     issuer,
@@ -137,6 +158,14 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
         server.close(() => resolveClose());
       }),
   };
+}
+
+function originOf(uri: string): string | undefined {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function toClientMetadata(client: DevClient): ClientMetadata {
