@@ -156,8 +156,8 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     }
     const record = typeof document === 'object' && document !== null ? (document as Record<string, unknown>) : {};
     const jwksUri = record.jwks_uri;
-    if (record.issuer !== issuer || typeof jwksUri !== 'string' || !isHttpUrl(jwksUri)) {
-      logger.warn({ issuer, detail: 'discovery document without a matching issuer and an http(s) jwks_uri' }, 'Ignoring the OpenID discovery document');
+    if (record.issuer !== issuer || typeof jwksUri !== 'string' || !isHttpUrl(jwksUri) || (issuer.startsWith('https:') && !jwksUri.startsWith('https:'))) {
+      logger.warn({ issuer, detail: 'discovery document without a matching issuer and an http(s) jwks_uri (https for an https issuer)' }, 'Ignoring the OpenID discovery document');
       return fallback;
     }
     discoveredUri = jwksUri;
