@@ -138,8 +138,7 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   const handle = provider.callback();
   server.on('request', (request, response) => {
     // oidc-provider 9 serves these two endpoints by GET only; 8 also accepts POST.
-    const path = new URL(request.url ?? '/', issuer).pathname;
-    if (request.method === 'POST' && (path === '/auth' || path === '/session/end')) {
+    if (request.method === 'POST' && GET_ONLY.has(routeOf(request.url))) {
       request.resume();
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' }).end('Not Found');
       return;
@@ -158,6 +157,20 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
         server.close(() => resolveClose());
       }),
   };
+}
+
+/** Endpoints that oidc-provider 9 serves by GET only (its `enableHttpPostMethods` default). */
+const GET_ONLY = new Set(['/auth', '/session/end']);
+
+/** The path as oidc-provider's router matches it: case-insensitive, trailing slash optional. */
+function routeOf(url: string | undefined): string {
+  let path: string;
+  try {
+    path = new URL(url ?? '/', 'http://issuer.invalid').pathname;
+  } catch {
+    return '';
+  }
+  return path.toLowerCase().replace(/\/+$/, '');
 }
 
 function originOf(uri: string): string | undefined {
