@@ -194,7 +194,7 @@ describe('JWKS key store', () => {
       async (mode) => {
         const issuer = await issuerFor({ dripIntervalMs: 50 });
         const clock = manualClock();
-        const verifier = verifierFor(issuer, clock, { jwksTimeout: 0.5, jwksMaxAge: 60 });
+        const verifier = verifierFor(issuer, clock, { jwksTimeout: 1.5, jwksMaxAge: 60 });
         await verifier.verify(issuer.sign());
         issuer.setMode(mode);
         clock.advance(120);
