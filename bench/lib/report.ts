@@ -75,6 +75,8 @@ export function renderReport(run: RunResult): string {
       '(A, B, C, then C, B, A) in one process. HTTP figures come from autocannon in its own process against a server in another, ' +
       'each pinned to its own core. Every contender\'s answers are checked during the run; a contender that answers wrongly is reported as such, never timed.',
     '',
+    'What each scenario compares and how: [README.md](README.md). Causes of missed targets, found by profiling: [NOTES.md](NOTES.md).',
+    '',
     ...run.scenarios.map(scenarioSection),
   ];
   return lines.join('\n');
