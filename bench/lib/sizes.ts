@@ -8,6 +8,8 @@ export interface Sizes {
   readonly minBatchMs: number;
   /** Scenario 1. */
   readonly listLength: number;
+  /** Rounds of the floor comparison of scenario 1 (cheap operations, the tightest target). */
+  readonly floorRounds: number;
   readonly denialLengths: readonly number[];
   /** Scenario 2. */
   readonly schemaTypes: number;
@@ -32,6 +34,7 @@ export const FULL: Sizes = {
   warmupRounds: 3,
   minBatchMs: 20,
   listLength: 10_000,
+  floorRounds: 41,
   denialLengths: [10, 1_000, 10_000, 100_000],
   schemaTypes: 100,
   schemaFields: 50,
@@ -51,6 +54,7 @@ export const SMOKE: Sizes = {
   warmupRounds: 1,
   minBatchMs: 2,
   listLength: 100,
+  floorRounds: 2,
   denialLengths: [10, 100],
   schemaTypes: 4,
   schemaFields: 5,

@@ -130,7 +130,7 @@ export async function largeList(sizes: Sizes): Promise<ScenarioResult> {
     const options = { rounds: sizes.rounds, warmupRounds: sizes.warmupRounds, minBatchMs: sizes.minBatchMs };
     const runClient = async (who: 'allowed client' | 'denied client', principal: Principal): Promise<Measurement[]> => {
       const all = contenders(principal, who === 'allowed client');
-      const floorSamples = await runInterleaved(FLOOR_GROUP.map((name) => all[name] as Variant), options);
+      const floorSamples = await runInterleaved(FLOOR_GROUP.map((name) => all[name] as Variant), { ...options, rounds: sizes.floorRounds });
       // The peers take up to seconds per denied operation (a promise or an error per item): fewer rounds, and a time cap.
       const peerSamples = await runInterleaved(
         PEER_GROUP.map((name) => all[name] as Variant),
