@@ -38,7 +38,7 @@ export { ASYMMETRIC_ALGORITHMS } from './auth/algorithms.js';
 export type { AsymmetricAlgorithm } from './auth/algorithms.js';
 export { PRESETS, PRESET_NAMES } from './auth/presets/presets.js';
 export type { PresetName, ClaimsPreset, ClaimMapping, VerifiedToken } from './auth/presets/preset.js';
-export type { AuthLogger } from './auth/logger.js';
+export type { Logger } from './logger.js';
 
 // What they may touch: @allowClients, @authenticated, @requireScopes, @public, enforced before execution
 export { authDirectiveTypeDefs } from './directives/typeDefs.js';

@@ -1,7 +1,7 @@
 import { AuthError, ServiceError } from '../errors.js';
 import { readBearerToken } from './bearerToken.js';
 import type { AuthContext } from './context.js';
-import type { AuthLogger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { peekKid } from './tokenHeader.js';
 import { createVerifierFrom } from './verifier.js';
 import type { Verifier } from './verifier.js';
@@ -106,7 +106,7 @@ function bodyHasToken(body: unknown): boolean {
   return typeof body === 'object' && !Array.isArray(body) && Object.prototype.hasOwnProperty.call(body, 'access_token');
 }
 
-function logRefusal(logger: AuthLogger, error: unknown, token: string | undefined): void {
+function logRefusal(logger: Logger, error: unknown, token: string | undefined): void {
   const kid = token === undefined ? undefined : peekKid(token);
   if (error instanceof AuthError) {
     const entry = { code: error.code, detail: error.detail, cause: causeMessage(error.cause), kid };

@@ -6,7 +6,7 @@ import { AuthError, ServiceError } from '../errors.js';
 import { keyUnfitness } from './algorithms.js';
 import { importJwks } from './importJwks.js';
 import type { KeyEntry, KeySet } from './importJwks.js';
-import type { AuthLogger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /**
  * The issuer's signing keys, fetched from its JWKS with jwks-rsa and kept per `kid` as
@@ -34,7 +34,7 @@ export interface KeyStoreOptions {
   readonly timeoutMs: number;
   /** Age after which a hit triggers a background refresh (to drop revoked keys), ms. */
   readonly maxAgeMs: number;
-  readonly logger: AuthLogger;
+  readonly logger: Logger;
   /** The clock, ms since the epoch. */
   readonly now: () => number;
 }

@@ -2,8 +2,8 @@ import { ASYMMETRIC_ALGORITHMS } from './algorithms.js';
 import type { AsymmetricAlgorithm } from './algorithms.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './bearerToken.js';
 import { DEFAULT_CLIENT_CLAIM } from './clientClaim.js';
-import { assertLogger } from './logger.js';
-import type { AuthLogger } from './logger.js';
+import { assertLogger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { ClaimsPreset, PresetName } from './presets/preset.js';
 import { PRESETS, PRESET_NAMES, isPresetName } from './presets/presets.js';
 
@@ -45,7 +45,7 @@ export interface VerifierOptions {
   /** Age after which the JWKS is refreshed in the background on use (so removed keys go), in seconds. Default 600. */
   readonly jwksMaxAge?: number;
   /** Where the precise reasons of refusals and JWKS failures are logged. Default: nowhere. */
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests). Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -67,7 +67,7 @@ export interface ResolvedVerifierOptions {
   readonly jwksCooldown: number;
   readonly jwksTimeout: number;
   readonly jwksMaxAge: number;
-  readonly logger: AuthLogger;
+  readonly logger: Logger;
   readonly now: () => number;
 }
 

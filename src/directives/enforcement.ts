@@ -1,7 +1,7 @@
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
-import { assertLogger, type AuthLogger } from '../auth/logger.js';
+import { assertLogger, type Logger } from '../logger.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
 
@@ -10,7 +10,7 @@ export interface Enforcement {
   readonly schema: GraphQLSchema;
   readonly rules: CompiledRules;
   readonly mode: EnforcementMode;
-  readonly logger: AuthLogger;
+  readonly logger: Logger;
   /** The decision for (operation, caller's access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
 }
@@ -20,7 +20,7 @@ export interface EnforcementOptions {
   /** `filter` (default): denied fields are null with one error per selection; `reject`: the operation is refused. */
   readonly mode?: EnforcementMode;
   /** Where denials are logged (client id, coordinate, operation name). Default: nowhere. */
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
   /** How many (operation, access key) decisions are kept (default 10,000). */
   readonly cacheSize?: number;
 }

@@ -1,5 +1,5 @@
-import { assertLogger } from '../auth/logger.js';
-import type { AuthLogger } from '../auth/logger.js';
+import { assertLogger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { CostModel } from './documentMeter.js';
 
 /**
@@ -46,7 +46,7 @@ export interface OperationLimitsOptions {
   /** Leave `__schema` selections out of depth and cost (default true, as graphql-armor). */
   readonly ignoreIntrospection?: boolean;
   /** A pino-compatible logger; refusals are logged at `info` (client id, tier, limit, measured value). */
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
 }
 
 /** The defaults: graphql-armor's for aliases, tokens and cost; depth 10 rather than 6, for real schemas. */
@@ -63,7 +63,7 @@ export interface CheckedLimitOptions {
   readonly costModel: CostModel;
   readonly flattenFragments: boolean;
   readonly ignoreIntrospection: boolean;
-  readonly logger: AuthLogger;
+  readonly logger: Logger;
 }
 
 /**

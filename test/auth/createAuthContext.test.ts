@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
 import { createAuthContext } from '../../src/auth/createAuthContext.js';
 import type { AuthContextFunction, AuthContextOptions } from '../../src/auth/createAuthContext.js';
-import type { AuthLogger } from '../../src/auth/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { startTestIssuer } from '../helpers/testIssuer.js';
 import type { TestIssuer } from '../helpers/testIssuer.js';
 import { expectRefused } from './support/refusal.js';
@@ -17,7 +17,7 @@ interface LogEntry {
   readonly message: string | undefined;
 }
 
-function recordingLogger(): AuthLogger & { entries: LogEntry[] } {
+function recordingLogger(): Logger & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
   const at = (level: string) => (object: Record<string, unknown>, message?: string) => void entries.push({ level, object, message });
   return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };

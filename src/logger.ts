@@ -1,10 +1,10 @@
 /**
- * The logger that the authentication layer writes its precise reasons to: any pino-compatible
+ * The logger that allow-clients writes its precise reasons to (refusals, JWKS failures, denials, limits): any pino-compatible
  * logger (objects-first calls). Nothing logged here is ever sent to the caller.
  */
 
 /** A pino-compatible logger: `logger.info({ code, detail }, 'message')`. */
-export interface AuthLogger {
+export interface Logger {
   debug(object: Record<string, unknown>, message?: string): void;
   info(object: Record<string, unknown>, message?: string): void;
   warn(object: Record<string, unknown>, message?: string): void;
@@ -14,14 +14,14 @@ export interface AuthLogger {
 const ignore = (): void => undefined;
 
 /** The logger used when none is given: it drops everything. */
-export const silentLogger: AuthLogger = Object.freeze({ debug: ignore, info: ignore, warn: ignore, error: ignore });
+export const silentLogger: Logger = Object.freeze({ debug: ignore, info: ignore, warn: ignore, error: ignore });
 
 /**
  * Checks a `logger` option once.
  *
  * @throws TypeError naming the option when a method is missing.
  */
-export function assertLogger(logger: unknown, option = 'logger'): AuthLogger {
+export function assertLogger(logger: unknown, option = 'logger'): Logger {
   if (logger === undefined) return silentLogger;
   if (typeof logger !== 'object' || logger === null) throw new TypeError(`"${option}" must be a pino-compatible logger`);
   for (const method of ['debug', 'info', 'warn', 'error'] as const) {
@@ -29,5 +29,5 @@ export function assertLogger(logger: unknown, option = 'logger'): AuthLogger {
       throw new TypeError(`"${option}" must be a pino-compatible logger with a ${method}() method`);
     }
   }
-  return logger as AuthLogger;
+  return logger as Logger;
 }
