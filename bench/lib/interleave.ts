@@ -1,7 +1,8 @@
 /**
  * Interleaved in-process timing: every round runs each variant once (a batch of iterations),
- * in an order that alternates between rounds, so that drift in machine load affects every variant
- * alike and ratios can be taken per round. Warm-up rounds are discarded.
+ * in an order that rotates between rounds (see {@link roundOrder}), so that drift in machine load and
+ * position effects affect every variant alike and ratios can be taken per round. Warm-up rounds are
+ * discarded.
  *
  * Each batch is timed with process.hrtime.bigint around `iterations` calls; the per-operation time
  * of the round is total / iterations. The result of the first and the last call of every batch is
@@ -66,6 +67,19 @@ async function timeBatch<R>(variant: Variant<R>, iterations: number): Promise<{ 
   return { ns, first: first as R, last: last as R };
 }
 
+/**
+ * The order of the contenders in a round: a rotation that moves by one each round, reversed every
+ * other pair of rounds (A B C, B C A, C A B, then C B A, B A C, A C B …). Each contender takes every
+ * position and follows every other one equally often, so effects of position (what ran just before,
+ * the heap it left) spread over all contenders instead of biasing one.
+ */
+export function roundOrder(count: number, round: number): number[] {
+  const shift = round % count;
+  const order = Array.from({ length: count }, (_, index) => (index + shift) % count);
+  if (Math.floor(round / count) % 2 === 1) order.reverse();
+  return order;
+}
+
 /** Runs interleaved rounds and returns per-variant samples (measured rounds only). */
 export async function runInterleaved(variants: readonly Variant<never>[] | readonly Variant[], options: InterleaveOptions): Promise<VariantSamples[]> {
   const list = variants as readonly Variant[];
@@ -77,9 +91,7 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
   for (let round = 0; round < totalRounds; round += 1) {
     const measured = round >= options.warmupRounds;
     if (measured && options.budgetMs !== undefined && round > options.warmupRounds + 2 && performance.now() - started > options.budgetMs) break;
-    // A, B, C in even rounds and C, B, A in odd ones: position effects cancel out in the ratios.
-    const order = list.map((_, index) => index);
-    if (round % 2 === 1) order.reverse();
+    const order = roundOrder(list.length, round);
     for (const index of order) {
       const variant = list[index] as Variant;
       const sample = samples[index] as VariantSamples;

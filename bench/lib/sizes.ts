@@ -8,8 +8,9 @@ export interface Sizes {
   readonly minBatchMs: number;
   /** Scenario 1. */
   readonly listLength: number;
-  /** Rounds of the floor comparison of scenario 1 (cheap operations, the tightest target). */
+  /** Rounds and batch length of the floor comparison of scenario 1 (the tightest target). */
   readonly floorRounds: number;
+  readonly floorBatchMs: number;
   readonly denialLengths: readonly number[];
   /** Scenario 2. */
   readonly schemaTypes: number;
@@ -34,7 +35,8 @@ export const FULL: Sizes = {
   warmupRounds: 3,
   minBatchMs: 20,
   listLength: 10_000,
-  floorRounds: 41,
+  floorRounds: 31,
+  floorBatchMs: 150,
   denialLengths: [10, 1_000, 10_000, 100_000],
   schemaTypes: 100,
   schemaFields: 50,
@@ -55,6 +57,7 @@ export const SMOKE: Sizes = {
   minBatchMs: 2,
   listLength: 100,
   floorRounds: 2,
+  floorBatchMs: 2,
   denialLengths: [10, 100],
   schemaTypes: 4,
   schemaFields: 5,
