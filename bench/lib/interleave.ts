@@ -34,6 +34,13 @@ export interface InterleaveOptions {
   readonly minIterations?: number;
   /** Stop adding rounds once this much time has passed (the remaining rounds are skipped). */
   readonly budgetMs?: number;
+  /**
+   * Force a full GC before every batch (default true, when `--expose-gc` is on). Off for
+   * microsecond operations: a forced full GC leaves V8's young generation small, and the next batch
+   * of a contender that allocates and retains (a verifier filling its claim cache) pays for it, which
+   * a long-running server never does.
+   */
+  readonly gc?: boolean;
 }
 
 /** What happened to one variant. */
@@ -119,7 +126,7 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
       let batch: { ns: number; first: unknown; last: unknown };
       try {
         await variant.prepare?.();
-        gc?.();
+        if (options.gc ?? true) gc?.();
         batch = await timeBatch(variant, sample.iterations);
       } catch (error) {
         sample.failure = `threw: ${error instanceof Error ? error.message : String(error)}`;

@@ -70,6 +70,7 @@ export async function repeatedOperation(sizes: Sizes): Promise<ScenarioResult> {
       warmupRounds: sizes.warmupRounds,
       minBatchMs: sizes.minBatchMs,
       maxIterations: batch,
+      gc: false,
     });
     const measurements = measurementsFrom(samples, 'µs');
     const cached = byName(measurements, CACHED);

@@ -109,6 +109,7 @@ export async function tokenVerification(sizes: Sizes): Promise<ScenarioResult> {
       warmupRounds: sizes.warmupRounds,
       minBatchMs: sizes.minBatchMs,
       maxIterations: sizes.freshTokensPerBatch,
+      gc: false,
     });
     const measurements = measurementsFrom(samples, 'µs');
     const cached = byName(measurements, 'ours: cached token');
