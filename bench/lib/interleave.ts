@@ -41,6 +41,12 @@ export interface InterleaveOptions {
    * a long-running server never does.
    */
   readonly gc?: boolean;
+  /**
+   * Untimed calls of the same contender right before each timed batch (default 0): the heap and the
+   * caches then belong to the contender being timed, not to the one that ran before it (a peer that
+   * allocates a promise or an error per item leaves a heap that slows whoever comes next).
+   */
+  readonly warmupPerBatch?: number;
 }
 
 /** What happened to one variant. */
@@ -127,6 +133,7 @@ export async function runInterleaved(variants: readonly Variant<never>[] | reado
       try {
         await variant.prepare?.();
         if (options.gc ?? true) gc?.();
+        if ((options.warmupPerBatch ?? 0) > 0) await timeBatch(variant, options.warmupPerBatch ?? 0);
         batch = await timeBatch(variant, sample.iterations);
       } catch (error) {
         sample.failure = `threw: ${error instanceof Error ? error.message : String(error)}`;

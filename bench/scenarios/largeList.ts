@@ -132,7 +132,7 @@ export async function largeList(sizes: Sizes): Promise<ScenarioResult> {
     const FLOOR_GROUP = [A_FLOOR, A_FILTER, A_REJECT, G_FLOOR, G_TRANSFORMER, G_ENVELOP];
     const PEER_GROUP = [A_FILTER, A_SHIELD, G_TRANSFORMER, G_SHIELD, G_TOOLS];
     const PEER_SUFFIX = ' [peer rounds]';
-    const options = { rounds: sizes.rounds, warmupRounds: sizes.warmupRounds, minBatchMs: sizes.minBatchMs };
+    const options = { rounds: sizes.rounds, warmupRounds: sizes.warmupRounds, minBatchMs: sizes.minBatchMs, warmupPerBatch: 1 };
     const runClient = async (who: 'allowed client' | 'denied client', principal: Principal): Promise<Measurement[]> => {
       const all = contenders(principal, who === 'allowed client');
       const floorSamples = await runInterleaved(FLOOR_GROUP.map((name) => all[name] as Variant), { ...options, rounds: sizes.floorRounds, minBatchMs: sizes.floorBatchMs });
