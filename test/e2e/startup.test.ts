@@ -4,23 +4,13 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/freePort.js';
 import { startTestIssuer } from '../helpers/testIssuer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** Starts `npm start`'s entry point; resolves once it exits, or once stdout contains `until`. */
 function start(env: Record<string, string>, until?: string): Promise<{ code: number | null; stdout: string; stderr: string; stop(): Promise<number | null> }> {
