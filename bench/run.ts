@@ -1,13 +1,14 @@
 /**
  * `npm run bench` (full, about 10 minutes on 2 cores; writes bench/RESULTS.md) and
  * `npm run bench:smoke` (tiny sizes, a few seconds; writes bench/.tmp/). Run with
- * `node --expose-gc --import tsx bench/run.ts [--smoke] [--only 1,4] [--out file.md] [--json file.json]`.
+ * `node --expose-gc --import tsx bench/run.ts [--smoke] [--only 1,4] [--out file.md] [--json file.json]`,
+ * or `... bench/run.ts --render saved.json --out file.md` to render a saved run again.
  *
  * Exit code 1 when a scenario failed to run or a contender answered wrongly; a missed target is
  * reported in the results, not as a failure. A watchdog ends the run (and every child process) if it
  * exceeds its time budget.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,14 @@ function failed(id: string, title: string, error: unknown, seconds: number): Sce
 }
 
 async function main(): Promise<number> {
+  const fromJson = process.argv.indexOf('--render');
+  if (fromJson !== -1) {
+    // Re-renders a saved run (`--render results.json --out RESULTS.md`) without measuring again.
+    const args = parseArgs(process.argv.slice(2));
+    const saved = JSON.parse(readFileSync(resolve(process.argv[fromJson + 1] ?? ''), 'utf8')) as RunResult;
+    writeFileSync(args.out, renderReport(saved));
+    return 0;
+  }
   const args = parseArgs(process.argv.slice(2));
   const { sizes } = args;
   const workers: Worker[] = [];

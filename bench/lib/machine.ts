@@ -23,7 +23,7 @@ export function describeMachine(): Record<string, string> {
     OS: `${osType()} ${release()}`,
     Node: process.version,
     'V8': process.versions.v8,
-    'GC between rounds': gcExposed ? 'yes (--expose-gc)' : 'no (run with node --expose-gc)',
+    'Forced GC': gcExposed ? 'before each batch of scenarios 1–2 (--expose-gc)' : 'no (run with node --expose-gc)',
     'Core pinning': hasTaskset() ? 'taskset: load generator on core 0, server on core 1' : 'none (taskset not found)',
     'Load average at start': loadavg().map((value) => value.toFixed(2)).join(', '),
   };

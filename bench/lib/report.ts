@@ -70,10 +70,11 @@ export function renderReport(run: RunResult): string {
     '|---|---|---|---|',
     ...targets.map((target) => `| ${target.scenario} | ${target.text} | ${target.figure}${target.note === undefined ? '' : ` (${target.note})`} | ${verdict(target)} |`),
     '',
-    'How to read: in-process figures are the median over measured rounds of the time per operation (warm-up rounds discarded, ' +
-      'GC between batches); ratios are the median of per-round ratios, the contenders of a scenario running interleaved ' +
-      '(A, B, C, then C, B, A) in one process. HTTP figures come from autocannon in its own process against a server in another, ' +
-      'each pinned to its own core. Every contender\'s answers are checked during the run; a contender that answers wrongly is reported as such, never timed.',
+    'How to read: in-process figures are the median over measured rounds of the time per operation (warm-up rounds discarded); ' +
+      'ratios are the median of per-round ratios, the contenders of a scenario running interleaved in one process, in an order that ' +
+      'rotates every round. HTTP figures come from autocannon in its own process against a server in another, each pinned to its own core. ' +
+      'Every contender\'s answers are checked during the run; a contender that answers wrongly is reported as such, never timed. ' +
+      'The load average at the end includes the benchmark\'s own two HTTP processes.',
     '',
     'What each scenario compares and how: [README.md](README.md). Causes of missed targets, found by profiling: [NOTES.md](NOTES.md).',
     '',
