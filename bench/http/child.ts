@@ -27,10 +27,11 @@ export interface Worker {
 }
 
 /**
- * Starts `bench/http/<script>` in a node process pinned to `core`. `nodeArgs` go before the script
- * (e.g. `--cpu-prof` when looking for the cause of a miss).
+ * Starts `bench/http/<script>` in a node process pinned to the load generator's core (role 0) or the
+ * server's core (role 1). `nodeArgs` go before the script (e.g. `--cpu-prof` when looking for the
+ * cause of a miss).
  */
-export async function startWorker(script: string, core: number, env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = []): Promise<Worker> {
+export async function startWorker(script: string, core: 0 | 1, env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = []): Promise<Worker> {
   const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
   const { command, args } = pinnedNode(core, [...nodeArgs, '--import', 'tsx', path]);
   const child: ChildProcess = spawn(command, args, {

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, freemem, loadavg, totalmem, type as osType, release } from 'node:os';
 import { gcExposed } from './interleave.js';
-import { hasTaskset } from './pin.js';
+import { pinCores } from './pin.js';
 
 /** Machine, runtime and load at the start of the run. */
 export function describeMachine(): Record<string, string> {
@@ -24,7 +24,7 @@ export function describeMachine(): Record<string, string> {
     Node: process.version,
     'V8': process.versions.v8,
     'Forced GC': gcExposed ? 'before each batch of scenarios 1–2 (--expose-gc)' : 'no (run with node --expose-gc)',
-    'Core pinning': hasTaskset() ? 'taskset: load generator on core 0, server on core 1' : 'none (taskset not found)',
+    'Core pinning': pinCores() === null ? 'none (taskset not found, or fewer than 2 CPUs allowed)' : `taskset: load generator on CPU ${pinCores()?.[0]}, server on CPU ${pinCores()?.[1]}`,
     'Load average at start': loadavg().map((value) => value.toFixed(2)).join(', '),
   };
 }

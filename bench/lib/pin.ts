@@ -1,24 +1,52 @@
-/** Core pinning with taskset, where it exists (Linux with util-linux and at least 2 cores). */
+/**
+ * Core pinning with taskset, where it exists and this process may run on at least two CPUs. The
+ * two cores are the first two of this process's own affinity list (a container may allow, say,
+ * only CPUs 2 and 3), so the load generator and the server never share one.
+ */
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
 
-let cached: boolean | undefined;
+let cached: readonly number[] | null | undefined;
 
-/** Whether child processes can be pinned to distinct cores. */
-export function hasTaskset(): boolean {
+/** Expands a taskset CPU list such as "0-2,5" into [0, 1, 2, 5]. */
+function expandList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [from, to] = part.trim().split('-').map((value) => Number.parseInt(value, 10));
+    if (from === undefined || Number.isNaN(from)) continue;
+    const last = to === undefined || Number.isNaN(to) ? from : to;
+    for (let cpu = from; cpu <= last; cpu += 1) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** The CPUs this process may run on, or null without taskset. */
+function allowedCpus(): readonly number[] | null {
   if (cached === undefined) {
     try {
-      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-      cached = cpus().length >= 2;
+      const output = execFileSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const list = output.split(':').pop() ?? '';
+      const cpus = expandList(list);
+      cached = cpus.length > 0 ? cpus : null;
     } catch {
-      cached = false;
+      cached = null;
     }
   }
   return cached;
 }
 
-/** The command and arguments that run `node ...args` pinned to `core` (or unpinned without taskset). */
-export function pinnedNode(core: number, args: readonly string[]): { command: string; args: string[] } {
-  if (hasTaskset()) return { command: 'taskset', args: ['-c', String(core), process.execPath, ...args] };
+/** The two cores used: [load generator, server]. */
+export function pinCores(): [number, number] | null {
+  const cpus = allowedCpus();
+  if (cpus === null || cpus.length < 2) return null;
+  return [cpus[0] as number, cpus[1] as number];
+}
+
+/**
+ * The command and arguments that run `node ...args` pinned to the load generator's core (role 0)
+ * or the server's core (role 1), or unpinned without taskset.
+ */
+export function pinnedNode(role: 0 | 1, args: readonly string[]): { command: string; args: string[] } {
+  const cores = pinCores();
+  if (cores !== null) return { command: 'taskset', args: ['-c', String(cores[role]), process.execPath, ...args] };
   return { command: process.execPath, args: [...args] };
 }
