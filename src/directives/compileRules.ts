@@ -155,10 +155,14 @@ export function assertDefaultPolicy(value: unknown): DefaultPolicy {
 
 const NO_RULES: WrittenRules = Object.freeze({ rules: Object.freeze([]), public: false });
 
-/** AND of the field's, its type's and its return type's rules; the same rule written twice counts once. */
+/**
+ * AND of the field's, its type's and its return type's rules; the same rule written twice counts once.
+ * `@public` is taken from the field and its own type only: a harmless value type marked `@public`
+ * must not open every field that returns it (`Order.margin: Money`) under a `deny` default.
+ */
 function combine(field: WrittenRules, type: WrittenRules, returned: WrittenRules): WrittenRules {
   // Most fields take their rules from one place only: no copy then.
-  if (type.rules.length === 0 && returned.rules.length === 0) return type.public || returned.public ? { rules: field.rules, public: true } : field;
+  if (type.rules.length === 0 && returned.rules.length === 0) return type.public && !field.public ? { rules: field.rules, public: true } : field;
   const rules: RuleDirective[] = [];
   const seen = new Set<string>();
   for (const set of [field, type, returned]) {
@@ -168,7 +172,7 @@ function combine(field: WrittenRules, type: WrittenRules, returned: WrittenRules
       rules.push(rule);
     }
   }
-  return { rules, public: field.public || type.public || returned.public };
+  return { rules, public: field.public || type.public };
 }
 
 let canonical: GraphQLSchema | undefined;

@@ -74,12 +74,22 @@ describe('compileRules: what applies to a field', () => {
     expect(ruleOf(compile(sdl, 'deny'), 'Order.id')).toEqual(['(default policy "deny")']);
   });
 
-  it('lets @public opt a field (or a type, and the fields returning it) out of the default policy only', () => {
+  it('lets @public opt a field (or every field of a type) out of the default policy only', () => {
     const rules = compile(sdl, 'deny');
     expect(ruleOf(rules, 'Query.info')).toBe('public');
-    expect(ruleOf(rules, 'Query.open')).toBe('public');
     expect(ruleOf(rules, 'Open.name')).toBe('public');
     expect(ruleOf(rules, 'Open.guarded')).toEqual(['@authenticated']);
+  });
+
+  it('does not let @public on a type open the fields that return it (Order.margin: Money stays closed)', () => {
+    const rules = compile(sdl, 'deny');
+    expect(ruleOf(rules, 'Query.open')).toEqual(['(default policy "deny")']);
+    const money = compile('type Query { order: Order @public } type Order @public { id: ID! margin: Money } type Money @public { amount: Float }', 'deny');
+    expect(ruleOf(money, 'Order.id')).toBe('public');
+    expect(ruleOf(money, 'Money.amount')).toBe('public');
+    expect(ruleOf(money, 'Order.margin')).toBe('public');
+    const closed = compile('type Query { order: Order @public } type Order { id: ID! @public margin: Money } type Money @public { amount: Float }', 'deny');
+    expect(ruleOf(closed, 'Order.margin')).toEqual(['(default policy "deny")']);
   });
 
   it('refuses an unknown default policy, naming the option', () => {
