@@ -218,6 +218,20 @@ describe('claim-mapping presets', () => {
       expect(principal).toMatchObject({ kind: 'user', client: { id: 'web' }, user: { id: 'user-uuid' } });
     });
 
+    it('keeps a user token a user token even when the username looks like a service account', async () => {
+      const principal = await keycloak().verify(
+        issuer.sign({ gty: undefined, sub: 'mallory-uuid', azp: 'partner-api', preferred_username: 'service-account-mallory' }),
+      );
+      expect(principal).toMatchObject({ kind: 'user', client: { id: 'partner-api' }, user: { id: 'mallory-uuid' } });
+    });
+
+    it('accepts Keycloak access tokens (typ Bearer) and refuses its ID and refresh tokens', async () => {
+      const principal = await keycloak().verify(issuer.sign({ gty: undefined, typ: 'Bearer', sub: 'user-uuid', azp: 'web' }));
+      expect(principal.kind).toBe('user');
+      await expectRefused(keycloak().verify(issuer.sign({ gty: undefined, typ: 'ID', sub: 'user-uuid', azp: 'web', nonce: 'n' })), 'ERR_TOKEN_UNSUPPORTED', 'typ "ID"');
+      await expectRefused(keycloak().verify(issuer.sign({ gty: undefined, typ: 'Refresh', sub: 'user-uuid', azp: 'web' })), 'ERR_TOKEN_UNSUPPORTED', 'typ "Refresh"');
+    });
+
     it('refuses realm roles that are not an array of strings', async () => {
       await expectRefused(keycloak().verify(issuer.sign({ realm_access: { roles: 'admin' } })), 'ERR_CLAIM_INVALID', 'realm_access.roles');
     });
