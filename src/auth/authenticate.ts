@@ -93,16 +93,22 @@ function authorizationValues(headers: AuthRequest['headers']): readonly string[]
   return values;
 }
 
+// The parameter name may be percent-encoded (`access%5Ftoken`): parse whenever the text could hold it.
+function mayHoldToken(text: string): boolean {
+  return text.includes('access_token') || text.includes('%');
+}
+
 function queryHasToken(url: string | undefined): boolean {
-  if (url === undefined || !url.includes('access_token')) return false;
-  const query = url.indexOf('?');
-  return query !== -1 && new URLSearchParams(url.slice(query + 1)).has('access_token');
+  const query = url === undefined ? -1 : url.indexOf('?');
+  if (url === undefined || query === -1) return false;
+  const search = url.slice(query + 1);
+  return mayHoldToken(search) && new URLSearchParams(search).has('access_token');
 }
 
 function bodyHasToken(body: unknown): boolean {
   if (body === undefined || body === null) return false;
   if (body instanceof URLSearchParams) return body.has('access_token');
-  if (typeof body === 'string') return body.includes('access_token') && new URLSearchParams(body).has('access_token');
+  if (typeof body === 'string') return mayHoldToken(body) && new URLSearchParams(body).has('access_token');
   return typeof body === 'object' && !Array.isArray(body) && Object.prototype.hasOwnProperty.call(body, 'access_token');
 }
 

@@ -249,6 +249,17 @@ describe('createAuthenticator (any server)', () => {
     await expectRefused(authenticate({ headers: { authorization: `Bearer ${token}`, Authorization: `Bearer ${token}` } }), 'ERR_INVALID_REQUEST');
   });
 
+  it('sees a percent-encoded access_token parameter in the query or a form body as a second credential', async () => {
+    const { authenticate } = createAuthenticator({ issuer: issuer.url, audience: issuer.audience });
+    const token = issuer.sign();
+    const headers = { authorization: `Bearer ${token}` };
+    for (const name of ['access%5Ftoken', '%61ccess_token', 'access%5ftoken']) {
+      await expectRefused(authenticate({ headers, url: `/graphql?${name}=${token}` }), 'ERR_INVALID_REQUEST');
+      await expectRefused(authenticate({ headers, body: `${name}=${token}` }), 'ERR_INVALID_REQUEST');
+    }
+    expect((await authenticate({ headers, url: '/graphql?q=%7Bviewer%7D' })).principal?.client.id).toBe('clientA');
+  });
+
   it('refuses a form body that repeats the token', async () => {
     const { authenticate } = createAuthenticator({ issuer: issuer.url, audience: issuer.audience });
     const token = issuer.sign();
