@@ -12,7 +12,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, createAuthenticator, httpChallenge } from '../index.js';
+import { AllowClientsError, LimitError, createAuthenticator, httpChallenge } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -120,6 +120,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
         // Apollo refuses other content types (and CSRF prevention needs to see them).
         body = raw.toString('utf8');
       }
+      // Batching multiplies the work of one request past every per-operation limit.
+      if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
     }
 
     const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });

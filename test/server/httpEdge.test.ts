@@ -174,6 +174,9 @@ describe('reference server HTTP edge', () => {
   it('refuses batched requests: 400', async () => {
     const answer = await send(server.url, { headers: { ...json, authorization: `Bearer ${token}` }, body: `[${viewerQuery},${viewerQuery}]` });
     expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toEqual({
+      errors: [{ message: 'Batched requests are not allowed: send one operation per request', extensions: { code: 'BATCHING_NOT_ALLOWED' } }],
+    });
     expect(answer.text).not.toContain('acme-gold');
   });
 
