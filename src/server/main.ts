@@ -79,6 +79,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** The environment variable behind each library option the reference server passes on. */
+const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
+  issuer: 'AUTH_ISSUER',
+  audience: 'AUTH_AUDIENCE',
+  jwksUri: 'AUTH_JWKS_URI',
+  preset: 'AUTH_PRESET',
+  clientClaim: 'AUTH_CLIENT_CLAIM',
+  algorithms: 'AUTH_ALGORITHMS',
+  allowedClientIds: 'AUTH_ALLOWED_CLIENT_IDS',
+};
+
 /** One clear line for the usual start failures; the details go to the log. */
 function startFailure(error: unknown, logger: Logger): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
@@ -86,7 +97,12 @@ function startFailure(error: unknown, logger: Logger): string {
     const port = (error as { port?: unknown }).port;
     return `Cannot start: port ${String(port)} is in use (set PORT, or DEV_ISSUER_PORT for the dev issuer)`;
   }
-  if (error instanceof TypeError) return `Cannot start: ${error.message}`;
+  if (error instanceof TypeError) {
+    // The library names its option; the operator set an environment variable.
+    const option = /^"([A-Za-z]+)"/.exec(error.message)?.[1];
+    const variable = option === undefined ? undefined : VARIABLE_OF_OPTION[option];
+    return variable === undefined ? `Cannot start: ${error.message}` : `Configuration error: ${variable}: ${error.message}`;
+  }
   logger.error({ err: error }, 'Start failed');
   return `Cannot start: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -56,6 +56,10 @@ describe('starting the reference server', () => {
     [{ AUTH_ISSUER: 'https://tenant.example/' }, 'Configuration error: AUTH_AUDIENCE is required when AUTH_ISSUER is set (your API identifier)'],
     [{ AUTHZ_MODE: 'strict' }, 'Configuration error: AUTHZ_MODE must be one of filter, reject (got "strict")'],
     [{ DEV_ISSUER_HOST: '0.0.0.0' }, 'Configuration error: DEV_ISSUER_HOST must be a loopback address'],
+    [
+      { AUTH_ISSUER: 'http://tenant.example/', AUTH_AUDIENCE: 'https://api.example/' },
+      'Configuration error: AUTH_ISSUER: "issuer" must be an https URL (http only on loopback)',
+    ],
   ])('refuses %o with exit code 1 and one line naming the variable', async (env, message) => {
     const result = await start(env);
     expect(result.code).toBe(1);
