@@ -18,6 +18,14 @@ import type { Logger } from '../logger.js';
  *   dripping issuer cannot hold requests.
  * - A failed fetch (down, 5xx, garbage, no usable key) leaves the cached keys serving.
  * - Concurrent fetches are one fetch.
+ * - Revocation: once the JWKS is older than `maxAgeMs`, the next use of a key (a fresh token or a
+ *   cached one, see {@link KeyStore.isCurrent}) starts a background refresh and is still answered
+ *   with the known keys (stale-while-revalidate): that is what lets cached keys keep serving while
+ *   the issuer is down, and no request waits on the issuer for a key it already has. Once a refresh
+ *   succeeds, a key it no longer lists is gone for fresh and cached tokens alike, so a removed key
+ *   keeps working for at most `maxAgeMs` plus one refresh round trip. A key the refresh lists
+ *   unchanged (same kid, key and algorithms) keeps its `KeyObject`, so the tokens it verified stay
+ *   cached.
  */
 
 /** Options of {@link createKeyStore}, already checked by the verifier. */
@@ -47,6 +55,8 @@ export interface KeyStoreStats {
   readonly fetchFailures: number;
   /** Requests for the discovery document. */
   readonly discoveryFetches: number;
+  /** Fetch attempts that succeeded and replaced the key set. */
+  readonly fetchSuccesses: number;
   /** Keys currently usable. */
   readonly usableKeys: number;
 }
@@ -63,6 +73,15 @@ export interface KeyStore {
   getKey(kid: string | undefined, alg: string): Promise<KeyObject>;
   /** The cached key for a kid and alg, without fetching; undefined on a miss. Throws as {@link KeyStore.getKey}. */
   cachedKey(kid: string | undefined, alg: string): KeyObject | undefined;
+  /**
+   * Whether a key returned earlier is still in the current key set (false once a successful
+   * refresh dropped or changed it), for answers cached beyond the key lookup. Also starts the
+   * background refresh when the JWKS is older than `maxAgeMs`, as {@link KeyStore.cachedKey} does.
+   * Cheap: one comparison and one Set lookup while the JWKS is fresh.
+   *
+   * @param nowMs the caller's `now()`, ms since the epoch
+   */
+  isCurrent(key: KeyObject, nowMs: number): boolean;
   /** Fetches the JWKS now (single-flight; still one fetch per cooldown). */
   refresh(): Promise<void>;
   readonly stats: KeyStoreStats;
@@ -95,12 +114,14 @@ function cappedAgent<A extends HttpAgent>(agent: A, fail: (reason: Error) => voi
 export function createKeyStore(options: KeyStoreOptions): KeyStore {
   const { issuer, algorithms, cooldownMs, timeoutMs, maxAgeMs, logger, now } = options;
   let keys: KeySet = EMPTY;
+  /** The usable keys of `keys`, by identity: what {@link KeyStore.isCurrent} checks. */
+  let current: ReadonlySet<KeyObject> = new Set();
   let lastAttempt = Number.NEGATIVE_INFINITY;
   let lastSuccess = Number.NEGATIVE_INFINITY;
   let lastFailed = false;
   let inflight: Promise<void> | undefined;
   let discoveredUri: string | undefined = options.jwksUri;
-  const stats = { fetches: 0, fetchFailures: 0, discoveryFetches: 0, usableKeys: 0 };
+  const stats = { fetches: 0, fetchFailures: 0, discoveryFetches: 0, fetchSuccesses: 0, usableKeys: 0 };
 
   const lookup = (kid: string | undefined, alg: string): KeyObject | undefined => {
     let entry: KeyEntry | undefined;
@@ -199,8 +220,11 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     lastAttempt = now();
     stats.fetches += 1;
     inflight = fetchKeys()
-      .then((fetched) => {
+      .then((imported) => {
+        const fetched = keepUnchangedKeys(keys, imported);
         keys = fetched;
+        current = new Set(fetched.usable.flatMap((entry) => (entry.key === null ? [] : [entry.key])));
+        stats.fetchSuccesses += 1;
         stats.usableKeys = fetched.usable.length;
         lastSuccess = now();
         lastFailed = false;
@@ -223,10 +247,20 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
 
   const mayFetch = (): boolean => now() - lastAttempt >= cooldownMs;
 
+  /** Stale-while-revalidate: the caller keeps its answer; the refresh lands for later requests. */
+  const refreshInBackground = (): void => {
+    if (inflight === undefined && mayFetch()) void load();
+  };
+
   const cachedKey = (kid: string | undefined, alg: string): KeyObject | undefined => {
     const key = lookup(kid, alg);
-    if (key !== undefined && inflight === undefined && now() - lastSuccess > maxAgeMs && mayFetch()) void load();
+    if (key !== undefined && now() - lastSuccess > maxAgeMs) refreshInBackground();
     return key;
+  };
+
+  const isCurrent = (key: KeyObject, nowMs: number): boolean => {
+    if (nowMs - lastSuccess > maxAgeMs) refreshInBackground();
+    return current.has(key);
   };
 
   const getKey = async (kid: string | undefined, alg: string): Promise<KeyObject> => {
@@ -245,6 +279,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   return {
     getKey,
     cachedKey,
+    isCurrent,
     refresh: async (): Promise<void> => {
       if (inflight !== undefined) return inflight;
       if (mayFetch()) return load();
@@ -252,6 +287,37 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     get stats(): KeyStoreStats {
       return { ...stats };
     },
+  };
+}
+
+/**
+ * The fetched key set, with the previous entry kept for every key that did not change (same kid,
+ * algorithms and key material), so its `KeyObject` identity, and the cached tokens it verified,
+ * survive a routine refresh.
+ */
+function keepUnchangedKeys(previous: KeySet, fetched: KeySet): KeySet {
+  if (previous.usable.length === 0) return fetched;
+  const unchanged = (before: KeyEntry | undefined, after: KeyEntry): before is KeyEntry =>
+    before !== undefined &&
+    before.key !== null &&
+    after.key !== null &&
+    before.kid === after.kid &&
+    before.algorithms.size === after.algorithms.size &&
+    [...after.algorithms].every((alg) => before.algorithms.has(alg)) &&
+    before.key.equals(after.key);
+  const kept = new Map<KeyEntry, KeyEntry>();
+  const keep = (entry: KeyEntry): KeyEntry => {
+    let result = kept.get(entry);
+    if (result === undefined) {
+      const before = entry.kid === undefined ? previous.usable.find((candidate) => unchanged(candidate, entry)) : previous.byKid.get(entry.kid);
+      result = unchanged(before, entry) ? before : entry;
+      kept.set(entry, result);
+    }
+    return result;
+  };
+  return {
+    byKid: new Map([...fetched.byKid].map(([kid, entry]) => [kid, keep(entry)])),
+    usable: fetched.usable.map(keep),
   };
 }
 

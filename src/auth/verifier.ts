@@ -16,7 +16,8 @@ import type { ResolvedVerifierOptions, VerifierOptions } from './verifierOptions
 /**
  * Access token → verified {@link Principal}: the header checked first, the signature verified
  * with jsonwebtoken against a cached `KeyObject` from the issuer's JWKS, every claim rule applied,
- * the claims mapped by a preset, and the result cached until the token expires.
+ * the claims mapped by a preset, and the result cached until the token expires, at most
+ * `cacheTtl`, and no longer than its key stays in the issuer's JWKS.
  */
 
 /** Counters for tests and benchmarks. */
@@ -25,6 +26,8 @@ export interface VerifierStats {
   readonly verifications: number;
   /** Tokens answered from the cache. */
   readonly cacheHits: number;
+  /** Cached tokens dropped, not answered, because the key that verified them left the JWKS. */
+  readonly cacheKeyDrops: number;
   /** Tokens refused (any coded error). */
   readonly failures: number;
   /** The JWKS key store's counters. */
@@ -48,6 +51,8 @@ interface CacheEntry {
   readonly principal: Principal;
   /** ms since the epoch. */
   readonly expiresAt: number;
+  /** The key that verified the token: the entry is only good while the key store still holds it. */
+  readonly key: KeyObject;
 }
 
 /**
@@ -87,7 +92,7 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     clockTolerance,
     ...(audience === undefined ? {} : { audience: audience.length === 1 ? (audience[0] as string) : ([...audience] as [string, ...string[]]) }),
   };
-  const counters = { verifications: 0, cacheHits: 0, failures: 0 };
+  const counters = { verifications: 0, cacheHits: 0, cacheKeyDrops: 0, failures: 0 };
 
   /** Everything after the key is known: synchronous, so the common path makes no extra promise. */
   const verifyWithKey = (token: string, header: TokenHeader, key: KeyObject, cacheKey: string | undefined): Principal => {
@@ -121,7 +126,7 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     }
     if (cache !== undefined && cacheKey !== undefined) {
       const expiresAt = Math.min(exp * 1000, nowMs + cacheTtlMs);
-      if (expiresAt > nowMs) cache.set(cacheKey, { principal, expiresAt });
+      if (expiresAt > nowMs) cache.set(cacheKey, { principal, expiresAt, key });
     }
     return principal;
   };
@@ -140,9 +145,16 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
         cacheKey = hash('sha256', token, 'base64');
         const entry = cache.get(cacheKey);
         if (entry !== undefined) {
-          if (now() < entry.expiresAt) {
-            counters.cacheHits += 1;
-            return Promise.resolve(entry.principal);
+          const nowMs = now();
+          if (nowMs < entry.expiresAt) {
+            // A key removed by a refresh revokes its cached tokens too: they are verified again,
+            // and refused. isCurrent also starts the refresh once the JWKS is older than jwksMaxAge,
+            // so traffic answered from the cache alone still notices a removal.
+            if (keys.isCurrent(entry.key, nowMs)) {
+              counters.cacheHits += 1;
+              return Promise.resolve(entry.principal);
+            }
+            counters.cacheKeyDrops += 1;
           }
           cache.delete(cacheKey);
         }
