@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier } from '../../src/auth/verifier.js';
 import { startTestIssuer } from '../helpers/testIssuer.js';
-import type { TestIssuer } from '../helpers/testIssuer.js';
+import type { TestIssuer, TestIssuerOptions } from '../helpers/testIssuer.js';
 import { expectRefused } from './support/refusal.js';
 
 describe('verified token cache', () => {
@@ -87,5 +87,102 @@ describe('verified token cache', () => {
     await expectRefused(verifier.verify(token), 'ERR_CLAIM_INVALID');
     await expectRefused(verifier.verify(token), 'ERR_CLAIM_INVALID');
     expect(verifier.stats).toMatchObject({ cacheHits: 0, failures: 2 });
+  });
+
+  describe('a signing key removed from the JWKS', () => {
+    const JWKS = '/.well-known/jwks.json';
+    const own: TestIssuer[] = [];
+    const ownIssuer = async (options: TestIssuerOptions = {}): Promise<TestIssuer> => {
+      const started = await startTestIssuer(options);
+      own.push(started);
+      return started;
+    };
+    afterEach(async () => {
+      await Promise.all(own.splice(0).map((started) => started.close()));
+    });
+
+    /** Waits (real time) until the key store has replaced its key set `count` times. */
+    const refreshLanded = async (verifier: ReturnType<typeof createVerifier>, count: number): Promise<void> => {
+      await vi.waitFor(() => expect(verifier.stats.jwks.fetchSuccesses).toBe(count), { timeout: 5000 });
+    };
+
+    it('refuses a cached token with ERR_KEY_NOT_FOUND once a refresh finds its key gone, and accepts the new key', async () => {
+      const keyIssuer = await ownIssuer();
+      const clock = clockAt(Date.now());
+      const verifier = createVerifier({ issuer: keyIssuer.url, audience: keyIssuer.audience, jwksMaxAge: 60, now: clock.now });
+      const tokenA = keyIssuer.sign({ scope: 'a' });
+      await verifier.verify(tokenA);
+      await verifier.verify(tokenA);
+      expect(verifier.stats).toMatchObject({ verifications: 1, cacheHits: 1 });
+
+      const keyB = await keyIssuer.rotate(); // unpublishes A, publishes B
+      clock.advance(30);
+      // The JWKS is younger than jwksMaxAge: nothing is fetched, the cached token is served.
+      expect((await verifier.verify(tokenA)).scopes).toEqual(['a']);
+      expect(keyIssuer.hitCount(JWKS)).toBe(1);
+
+      clock.advance(31);
+      // Older than jwksMaxAge: a cache hit alone starts the refresh, and is still answered (stale-while-revalidate).
+      expect((await verifier.verify(tokenA)).scopes).toEqual(['a']);
+      expect(verifier.stats).toMatchObject({ verifications: 1, cacheHits: 3 });
+      await refreshLanded(verifier, 2);
+      expect(keyIssuer.hitCount(JWKS)).toBe(2);
+
+      await expectRefused(verifier.verify(tokenA), 'ERR_KEY_NOT_FOUND', keyIssuer.keys[0]?.kid);
+      expect(verifier.stats).toMatchObject({ verifications: 1, cacheHits: 3, cacheKeyDrops: 1, failures: 1 });
+      // The entry is gone for good: refused again without a cache answer and without refetching (cooldown).
+      await expectRefused(verifier.verify(tokenA), 'ERR_KEY_NOT_FOUND');
+      expect(verifier.stats).toMatchObject({ cacheHits: 3, cacheKeyDrops: 1, failures: 2 });
+      expect(keyIssuer.hitCount(JWKS)).toBe(2);
+
+      const tokenB = keyIssuer.sign({ scope: 'b' }, { key: keyB });
+      expect((await verifier.verify(tokenB)).scopes).toEqual(['b']);
+      expect((await verifier.verify(tokenB)).scopes).toEqual(['b']);
+      expect(verifier.stats).toMatchObject({ verifications: 2, cacheHits: 4 });
+    });
+
+    it('keeps answering from the cache a token whose key a refresh still lists', async () => {
+      const keyIssuer = await ownIssuer({ keys: 2 });
+      const [keyA, keyB] = keyIssuer.keys as [TestIssuer['currentKey'], TestIssuer['currentKey']];
+      const clock = clockAt(Date.now());
+      const verifier = createVerifier({ issuer: keyIssuer.url, audience: keyIssuer.audience, jwksMaxAge: 60, now: clock.now });
+      const tokenA = keyIssuer.sign({}, { key: keyA });
+      const tokenB = keyIssuer.sign({}, { key: keyB });
+      await verifier.verify(tokenA);
+      await verifier.verify(tokenB);
+      keyIssuer.unpublish(keyB.kid);
+
+      clock.advance(61);
+      await verifier.verify(tokenA);
+      await refreshLanded(verifier, 2);
+
+      const principal = await verifier.verify(tokenA);
+      expect(principal.client.id).toBe('clientA');
+      expect(verifier.stats).toMatchObject({ verifications: 2, cacheHits: 2, cacheKeyDrops: 0 });
+      await expectRefused(verifier.verify(tokenB), 'ERR_KEY_NOT_FOUND', keyB.kid);
+      expect(verifier.stats).toMatchObject({ verifications: 2, cacheHits: 2, cacheKeyDrops: 1 });
+    });
+
+    it('keeps answering cached tokens while the issuer is down, retrying once per cooldown', async () => {
+      const keyIssuer = await ownIssuer();
+      const clock = clockAt(Date.now());
+      const verifier = createVerifier({ issuer: keyIssuer.url, audience: keyIssuer.audience, jwksMaxAge: 60, now: clock.now });
+      const token = keyIssuer.sign({ scope: 'a' });
+      await verifier.verify(token);
+      keyIssuer.setMode('error');
+
+      clock.advance(61);
+      expect((await verifier.verify(token)).scopes).toEqual(['a']);
+      await vi.waitFor(() => expect(verifier.stats.jwks.fetchFailures).toBe(1), { timeout: 5000 });
+      expect((await verifier.verify(token)).scopes).toEqual(['a']);
+      expect(verifier.stats.jwks.fetches).toBe(2);
+
+      clock.advance(31);
+      expect((await verifier.verify(token)).scopes).toEqual(['a']);
+      await vi.waitFor(() => expect(verifier.stats.jwks.fetchFailures).toBe(2), { timeout: 5000 });
+      expect((await verifier.verify(token)).scopes).toEqual(['a']);
+      expect(verifier.stats).toMatchObject({ verifications: 1, cacheHits: 4, cacheKeyDrops: 0, failures: 0 });
+      expect(verifier.stats.jwks).toMatchObject({ fetches: 3, fetchSuccesses: 1, usableKeys: 1 });
+    });
   });
 });

@@ -103,6 +103,26 @@ describe('JWKS key store', () => {
       await vi.waitFor(() => expect(issuer.hitCount(JWKS)).toBe(2), { timeout: 5000 });
       await vi.waitFor(async () => expectRefused(verifier.verify(firstToken), 'ERR_KEY_NOT_FOUND'), { timeout: 5000 });
     });
+
+
+    it('answers the request that finds the JWKS stale with the known key, then refuses the removed key once the refresh lands', async () => {
+      const issuer = await issuerFor();
+      const removed = issuer.currentKey;
+      const clock = manualClock();
+      const verifier = verifierFor(issuer, clock, { jwksMaxAge: 60 });
+      await verifier.verify(issuer.sign());
+      const next = await issuer.rotate();
+
+      clock.advance(61);
+      // Stale-while-revalidate: this request starts the refresh and is verified with the key still known.
+      expect((await verifier.verify(issuer.sign({}, { key: removed }))).client.id).toBe('clientA');
+      expect(verifier.stats.jwks.fetches).toBe(2);
+      await vi.waitFor(() => expect(verifier.stats.jwks.fetchSuccesses).toBe(2), { timeout: 5000 });
+
+      await expectRefused(verifier.verify(issuer.sign({}, { key: removed })), 'ERR_KEY_NOT_FOUND', removed.kid);
+      expect((await verifier.verify(issuer.sign({}, { key: next }))).client.id).toBe('clientA');
+      expect(issuer.hitCount(JWKS)).toBe(2);
+    });
   });
 
   describe('the issuer down at start', () => {
