@@ -36,13 +36,29 @@ export interface VerifierOptions {
   readonly maxTokenLength?: number;
   /** Verified tokens kept (LRU). Default 10,000; 0 disables the cache. */
   readonly cacheSize?: number;
-  /** Longest time a verified token stays cached (never past its `exp`), in seconds. Default 600. */
+  /**
+   * Longest time a verified token stays cached (never past its `exp`), in seconds. Default 600.
+   * It does not lengthen the life of a removed signing key: a cached token is answered only while
+   * the key that verified it is still in the key set, so it is refused as soon as a JWKS refresh
+   * drops that key (see `jwksMaxAge`).
+   */
   readonly cacheTtl?: number;
   /** Least time between two JWKS fetches (an unknown kid refetches at most this often), in seconds (at most 30). Default 30. */
   readonly jwksCooldown?: number;
   /** Total deadline of one JWKS fetch, discovery included, in seconds (at most 30). Default 5. */
   readonly jwksTimeout?: number;
-  /** Age after which the JWKS is refreshed in the background on use (so removed keys go), in seconds. Default 600. */
+  /**
+   * Age after which the JWKS is refreshed in the background on use (so removed keys go), in seconds. Default 600.
+   *
+   * This bounds revocation: a key the issuer removes from its JWKS keeps verifying tokens, fresh and
+   * cached alike, for at most `jwksMaxAge` plus one JWKS round trip (at most `jwksTimeout`), counted
+   * from the last successful fetch, and only while requests arrive (the refresh starts on use). The
+   * request that finds the JWKS older than this, and those arriving while the refresh runs, are
+   * still answered with the known keys (stale-while-revalidate); once the refresh succeeds, the
+   * removed key and every token cached under it are refused with `ERR_KEY_NOT_FOUND`. A failed
+   * refresh (issuer down) keeps the known keys serving and is retried once per `jwksCooldown`.
+   * Lower it to shorten the window, at the cost of more JWKS fetches.
+   */
   readonly jwksMaxAge?: number;
   /** Where the precise reasons of refusals and JWKS failures are logged. Default: nowhere. */
   readonly logger?: Logger;
