@@ -51,10 +51,12 @@ export interface VerifierOptions {
    * Age after which the JWKS is refreshed in the background on use (so removed keys go), in seconds. Default 600.
    *
    * This bounds revocation: a key the issuer removes from its JWKS keeps verifying tokens, fresh and
-   * cached alike, for at most `jwksMaxAge` plus one JWKS round trip (at most `jwksTimeout`), counted
-   * from the last successful fetch, and only while requests arrive (the refresh starts on use). The
-   * request that finds the JWKS older than this, and those arriving while the refresh runs, are
-   * still answered with the known keys (stale-while-revalidate); once the refresh succeeds, the
+   * cached alike, until the first refresh after its removal has succeeded. The refresh starts on the
+   * first use (fresh or cached token) once the JWKS is older than `jwksMaxAge`, so under steady
+   * traffic the window is at most `jwksMaxAge` plus one JWKS round trip (itself at most
+   * `jwksTimeout`); `cacheTtl` does not add to it. The request that finds the JWKS older than this,
+   * and those arriving while the refresh runs, are still answered with the known keys
+   * (stale-while-revalidate, so no request waits on the issuer); once the refresh succeeds, the
    * removed key and every token cached under it are refused with `ERR_KEY_NOT_FOUND`. A failed
    * refresh (issuer down) keeps the known keys serving and is retried once per `jwksCooldown`.
    * Lower it to shorten the window, at the cost of more JWKS fetches.
