@@ -46,6 +46,26 @@ export async function fetchClientToken(endpoints: IssuerEndpoints, client: DevMa
  * accepted), performed over HTTP: authorize, sign in, consent, exchange the code.
  */
 export async function fetchUserToken(endpoints: IssuerEndpoints, client: DevFrontendClient, userName: string): Promise<string> {
+  const { code, verifier } = await authorizeWithPkce(endpoints, client, userName);
+  return exchangeCode(endpoints, client, code, verifier);
+}
+
+/** What {@link authorizeWithPkce} obtains: the authorization code and the PKCE verifier that redeems it. */
+export interface AuthorizationCode {
+  readonly code: string;
+  readonly verifier: string;
+}
+
+/**
+ * The browser part of the flow: authorize, sign in through the dev login, consent, and read the code
+ * from the redirect. `onSetCookie` sees every Set-Cookie header the issuer sends on the way (tests).
+ */
+export async function authorizeWithPkce(
+  endpoints: IssuerEndpoints,
+  client: DevFrontendClient,
+  userName: string,
+  onSetCookie: (header: string) => void = () => undefined,
+): Promise<AuthorizationCode> {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const state = randomBytes(16).toString('base64url');
@@ -73,6 +93,7 @@ export async function fetchUserToken(endpoints: IssuerEndpoints, client: DevFron
       ...(request.body === undefined ? {} : { body: request.body }),
     });
     for (const cookie of response.headers.getSetCookie()) {
+      onSetCookie(cookie);
       const pair = cookie.split(';', 1)[0] ?? '';
       const eq = pair.indexOf('=');
       if (eq > 0) cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
@@ -87,7 +108,7 @@ export async function fetchUserToken(endpoints: IssuerEndpoints, client: DevFron
         if (next.searchParams.get('state') !== state) throw new Error('authorization failed: state mismatch');
         const code = next.searchParams.get('code');
         if (code === null) throw new Error('authorization failed: no code in the redirect');
-        return exchangeCode(endpoints, client, code, verifier);
+        return { code, verifier };
       }
       request = { url: next.href, method: 'GET' };
       continue;

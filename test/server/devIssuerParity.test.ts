@@ -11,6 +11,7 @@ import { DEV_AUDIENCE } from '../../src/server/config.js';
 import { loadDevClients } from '../../src/server/devClients.js';
 import type { DevFrontendClient, DevMachineClient } from '../../src/server/devClients.js';
 import { startDevIssuer } from '../../src/server/devIssuer.js';
+import { authorizeWithPkce } from '../../src/server/devTokens.js';
 import type { DevIssuer } from '../../src/server/devIssuer.js';
 
 const clients = loadDevClients();
@@ -56,66 +57,6 @@ function parseSetCookie(raw: string): SetCookie {
     attributes.set(key, eq < 0 ? '' : part.slice(eq + 1).trim().toLowerCase());
   }
   return { name, attributes, raw };
-}
-
-const decodeHtml = (text: string) => text.replace(/&amp;/g, '&').replace(/&#x2F;/gi, '/').replace(/&#47;/g, '/').replace(/&quot;/g, '"');
-
-/**
- * Authorization code + PKCE through the dev login, as src/server/devTokens.ts does it, keeping
- * every Set-Cookie header the issuer sends on the way (devTokens' fetchUserToken does not expose them).
- */
-async function loginAndGetCode(authorizationEndpoint: string, userName: string): Promise<{ code: string; verifier: string; setCookies: SetCookie[] }> {
-  const { verifier, challenge } = pkcePair();
-  const state = randomBytes(16).toString('base64url');
-  const jar = new Map<string, string>();
-  const setCookies: SetCookie[] = [];
-  let request: { url: string; method: 'GET' | 'POST'; body?: URLSearchParams } = {
-    url: `${authorizationEndpoint}?${authorizationParams(challenge, state).toString()}`,
-    method: 'GET',
-  };
-  for (let step = 0; step < 20; step += 1) {
-    const headers: Record<string, string> = { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') };
-    if (request.body !== undefined) Object.assign(headers, FORM);
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(5000),
-      ...(request.body === undefined ? {} : { body: request.body }),
-    });
-    for (const raw of response.headers.getSetCookie()) {
-      const cookie = parseSetCookie(raw);
-      setCookies.push(cookie);
-      const pair = raw.split(';', 1)[0] ?? '';
-      jar.set(cookie.name, pair.slice(pair.indexOf('=') + 1));
-    }
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location !== null) {
-      await response.arrayBuffer();
-      const next = new URL(location, request.url);
-      if (next.href.startsWith(storefront.redirectUri)) {
-        expect(next.searchParams.get('error')).toBeNull();
-        expect(next.searchParams.get('state')).toBe(state);
-        const code = next.searchParams.get('code');
-        if (code === null) throw new Error('no code in the redirect to the storefront');
-        return { code, verifier, setCookies };
-      }
-      request = { url: next.href, method: 'GET' };
-      continue;
-    }
-    const page = await response.text();
-    expect(response.status).toBe(200);
-    const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
-    const prompt = /name="prompt" value="([^"]+)"/.exec(page)?.[1];
-    if (action === undefined || prompt === undefined) throw new Error('the dev login page has no form');
-    const form = new URLSearchParams({ prompt });
-    if (prompt === 'login') {
-      form.set('login', userName);
-      form.set('password', 'dev-only');
-    }
-    request = { url: new URL(decodeHtml(action), request.url).href, method: 'POST', body: form };
-  }
-  throw new Error('the login flow did not reach the redirect URI in 20 steps');
 }
 
 /** A DPoP proof (RFC 9449) signed with a fresh P-256 key, and that key's RFC 7638 thumbprint. */
@@ -279,7 +220,13 @@ describe('embedded dev issuer: oidc-provider 9 behaviour on oidc-provider 8', ()
 
   describe('session cookies', () => {
     it('sets the session and interaction cookies SameSite=Lax (never None) during the user login, and the code exchange works from the storefront origin', async () => {
-      const { code, verifier, setCookies } = await loginAndGetCode(authorizationEndpoint, 'carol');
+      const setCookies: SetCookie[] = [];
+      const { code, verifier } = await authorizeWithPkce(
+        { authorizationEndpoint, tokenEndpoint: issuer.tokenEndpoint },
+        storefront,
+        'carol',
+        (header) => setCookies.push(parseSetCookie(header)),
+      );
 
       const names = new Set(setCookies.map((cookie) => cookie.name));
       expect(names).toContain('_session');
