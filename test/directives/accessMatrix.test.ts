@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callers, SECRET, startServer, type CallerName, type Calls, type Outcome } from './fixtures.js';
-import type { Principal } from '../../src/auth/principal.js';
+import { describe, expect, it } from 'vitest';
+import { callers, SECRET, useServer, type CallerName } from './fixtures.js';
 
 /**
  * The access matrix: callers × protected fields × access paths. The oracle is this table, written
@@ -37,17 +36,7 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
 }
 
 describe('@allowClients access matrix (Apollo Server, filter mode)', () => {
-  let run: (query: string, caller: Principal | null) => Promise<Outcome>;
-  let calls: Calls;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const started = await startServer({ defaultPolicy: 'authenticated' });
-    run = started.run;
-    calls = started.calls;
-    stop = () => started.server.stop();
-  });
-  afterAll(async () => stop());
+  const { run, calls } = useServer({ defaultPolicy: 'authenticated' });
 
   for (const field of Object.keys(ADMITTED) as Field[]) {
     const coordinate = `Order.${field}`;

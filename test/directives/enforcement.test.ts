@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ApolloServer } from '@apollo/server';
 import type { AuthContext } from '../../src/auth/context.js';
 import { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
 import { allowClients } from '../../src/directives/allowClients.js';
-import { makeSchema, callers, SECRET, startServer, type Calls, type Outcome } from './fixtures.js';
-import type { Principal } from '../../src/auth/principal.js';
-
-type Run = (query: string, caller: Principal | null) => Promise<Outcome>;
+import { makeSchema, callers, SECRET, startServer, useServer, type Calls, type Outcome } from './fixtures.js';
 
 function reset(calls: Calls): void {
   for (const key of Object.keys(calls)) delete calls[key];
 }
 
 describe('filter mode (default)', () => {
-  let run: Run;
-  let calls: Calls;
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    const started = await startServer();
-    ({ run, calls } = started);
-    stop = () => started.server.stop();
-  });
-  afterAll(async () => stop());
+  const { run, calls } = useServer();
 
   it('nulls each denied field with one error per denied selection, and keeps the rest', async () => {
     reset(calls);
@@ -120,15 +109,7 @@ describe('errors follow the operation, not the data', () => {
 });
 
 describe('mutations: no partial writes', () => {
-  let run: Run;
-  let calls: Calls;
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    const started = await startServer();
-    ({ run, calls } = started);
-    stop = () => started.server.stop();
-  });
-  afterAll(async () => stop());
+  const { run, calls } = useServer();
 
   it('refuses the whole operation when one mutation field is denied, before any resolver runs', async () => {
     reset(calls);
@@ -178,15 +159,7 @@ describe('mutations: no partial writes', () => {
 });
 
 describe('reject mode', () => {
-  let run: Run;
-  let calls: Calls;
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    const started = await startServer({ mode: 'reject' });
-    ({ run, calls } = started);
-    stop = () => started.server.stop();
-  });
-  afterAll(async () => stop());
+  const { run, calls } = useServer({ mode: 'reject' });
 
   it('refuses a query with any denied field: 403 insufficient_scope, no data, no resolver', async () => {
     reset(calls);
@@ -225,14 +198,7 @@ describe('reject mode', () => {
 });
 
 describe('decision cache', () => {
-  let run: Run;
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    const started = await startServer();
-    run = started.run;
-    stop = () => started.server.stop();
-  });
-  afterAll(async () => stop());
+  const { run } = useServer();
 
   it('gives two clients two answers for the same document, in any order', async () => {
     const query = '{ orders { id margin } }';

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { afterAll, beforeAll } from 'vitest';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { accessKeyOf, type JsonValue, type Principal } from '../../src/auth/principal.js';
@@ -197,12 +198,11 @@ export function makeSchema(calls: Calls, options: { orderCount?: number } = {}):
 }
 
 /** A started Apollo Server (no HTTP) over the fixture schema, and its resolver counter. */
-export async function startServer(options: ApplyAllowClientsOptions & { orderCount?: number } = {}): Promise<{
+export async function startServer(options: ApplyAllowClientsOptions & { orderCount?: number } = {}, calls: Calls = {}): Promise<{
   server: ApolloServer<AuthContext>;
   calls: Calls;
   run: (query: string, caller: Principal | null, variables?: Record<string, unknown>) => Promise<Outcome>;
 }> {
-  const calls: Calls = {};
   const schema = applyAllowClients(makeSchema(calls, options), options);
   const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin({ realm: 'test' })] });
   await server.start();
@@ -238,4 +238,29 @@ export interface Outcome {
   errors: { message: string; path: readonly (string | number)[] | null; code: unknown; coordinate: unknown; coordinates: unknown }[];
   /** The whole body, to prove that a denied value did not leak. */
   text: string;
+}
+
+/**
+ * Starts a server for the enclosing describe block and stops it after the block. `run` and `calls`
+ * are stable, so a block destructures them once: `const { run, calls } = useServer({ mode: 'reject' })`.
+ */
+export function useServer(options: ApplyAllowClientsOptions & { orderCount?: number } = {}): {
+  run: (query: string, caller: Principal | null, variables?: Record<string, unknown>) => Promise<Outcome>;
+  calls: Calls;
+} {
+  const calls: Calls = {};
+  let started: Awaited<ReturnType<typeof startServer>> | undefined;
+  beforeAll(async () => {
+    started = await startServer(options, calls);
+  });
+  afterAll(async () => {
+    await started?.server.stop();
+  });
+  return {
+    run: (query, caller, variables) => {
+      if (started === undefined) throw new Error('the server of this describe block has not started');
+      return started.run(query, caller, variables);
+    },
+    calls,
+  };
 }
