@@ -59,6 +59,17 @@ function parseSetCookie(raw: string): SetCookie {
   return { name, attributes, raw };
 }
 
+/** A code exchange of the public storefront client with a made-up code: only the origin check differs between callers. */
+function madeUpCodeExchange(): URLSearchParams {
+  return new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: 'not-a-code',
+    client_id: storefront.id,
+    redirect_uri: storefront.redirectUri,
+    code_verifier: pkcePair().verifier,
+  });
+}
+
 /** A DPoP proof (RFC 9449) signed with a fresh P-256 key, and that key's RFC 7638 thumbprint. */
 function dpopProof(htm: string, htu: string): { proof: string; jkt: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -115,13 +126,7 @@ describe('embedded dev issuer: oidc-provider 9 behaviour on oidc-provider 8', ()
       const response = await fetch(issuer.tokenEndpoint, {
         method: 'POST',
         headers: { ...FORM, origin: STOREFRONT_ORIGIN },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code: 'not-a-code',
-          client_id: storefront.id,
-          redirect_uri: storefront.redirectUri,
-          code_verifier: pkcePair().verifier,
-        }),
+        body: madeUpCodeExchange(),
         signal: AbortSignal.timeout(5000),
       });
       // The origin passes; the grant itself is refused (the code is made up), readable by the page.
@@ -134,13 +139,7 @@ describe('embedded dev issuer: oidc-provider 9 behaviour on oidc-provider 8', ()
       const response = await fetch(issuer.tokenEndpoint, {
         method: 'POST',
         headers: { ...FORM, origin: EVIL_ORIGIN },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code: 'not-a-code',
-          client_id: storefront.id,
-          redirect_uri: storefront.redirectUri,
-          code_verifier: pkcePair().verifier,
-        }),
+        body: madeUpCodeExchange(),
         signal: AbortSignal.timeout(5000),
       });
       expect(response.status).toBe(400);
