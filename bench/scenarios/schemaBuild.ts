@@ -102,7 +102,7 @@ export async function schemaBuild(sizes: Sizes): Promise<ScenarioResult> {
       },
     },
   ];
-  const samples = await runInterleaved(variants, { rounds: sizes.schemaRounds, warmupRounds: 1, minBatchMs: 0, maxIterations: 1 });
+  const samples = await runInterleaved(variants, { rounds: sizes.schemaRounds, warmupRounds: sizes.schemaWarmupRounds, minBatchMs: 0, maxIterations: 1 });
   const measurements = measurementsFrom(samples, 'ms');
   const ratios = variants
     .filter((variant) => variant.name !== FLOOR)

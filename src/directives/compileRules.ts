@@ -87,14 +87,20 @@ export function compileRules(schema: GraphQLSchema, options: CompileRulesOptions
     }
     return written;
   };
-  const rulesOf = (type: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>, coordinate: string): WrittenRules => {
+  // The rules of a field's return type, by type name; scalars, enums and unions have none.
+  // (graphql's type predicates are slow when they answer no, and most fields return scalars.)
+  const returnRules = new Map<string, WrittenRules>();
+  const rulesOfReturn = (field: GraphQLField<unknown, unknown>): WrittenRules => {
     const returned = getNamedType(field.type);
-    return combine(
-      readWrittenRules(schema, field, coordinate, memo),
-      rulesOfType(type),
-      isObjectType(returned) || isInterfaceType(returned) ? rulesOfType(returned) : NO_RULES,
-    );
+    let written = returnRules.get(returned.name);
+    if (written === undefined) {
+      written = isObjectType(returned) || isInterfaceType(returned) ? rulesOfType(returned) : NO_RULES;
+      returnRules.set(returned.name, written);
+    }
+    return written;
   };
+  const rulesOf = (type: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>, coordinate: string): WrittenRules =>
+    combine(readWrittenRules(schema, field, coordinate, memo), rulesOfType(type), rulesOfReturn(field));
   // Interface fields are compared with each implementation: computed once each.
   const interfaceRules = new Map<string, WrittenRules>();
   const rulesOfInterfaceField = (type: GraphQLInterfaceType, field: GraphQLField<unknown, unknown>): WrittenRules => {
