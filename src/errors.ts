@@ -27,8 +27,9 @@ export type AccessErrorCode = 'ERR_FORBIDDEN' | 'ERR_UNAUTHENTICATED';
 /** Codes of a fault on our side or the issuer's, not the caller's (HTTP 503). */
 export type ServiceErrorCode = 'ERR_JWKS_UNAVAILABLE';
 
-/** Codes of an operation refused for its size or shape (HTTP 400/413). */
+/** Codes of an operation refused for its size or shape (HTTP 400/413), or a caller over its request rate (HTTP 429). */
 export type LimitErrorCode =
+  | 'ERR_RATE_LIMITED'
   | 'ERR_QUERY_TOO_DEEP'
   | 'ERR_TOO_MANY_ALIASES'
   | 'ERR_TOO_MANY_TOKENS'
@@ -146,5 +147,36 @@ export class LimitError extends AllowClientsError {
 
   constructor(code: LimitErrorCode, message: string, options: AllowClientsErrorOptions = {}) {
     super(code, message, options);
+  }
+}
+
+/** A rate-limit policy as advertised to callers (the `RateLimit-Policy` header). */
+export interface RatePolicy {
+  /** The policy's name: the tier, `default` or `anonymous`. */
+  readonly name: string;
+  /** Requests allowed per window. */
+  readonly requests: number;
+  /** The window, in seconds. */
+  readonly window: number;
+}
+
+/** The fixed text of {@link RateLimitError}: it never names the client, the tier or the numbers. */
+const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
+
+/**
+ * The caller made more requests than its rate-limit policy allows in the current window
+ * (code `ERR_RATE_LIMITED`, HTTP 429 with `Retry-After` and the RateLimit headers).
+ */
+export class RateLimitError extends LimitError {
+  declare readonly code: 'ERR_RATE_LIMITED';
+  /** Whole seconds (at least 1) until the window resets and the caller is served again. */
+  readonly retryAfter: number;
+  /** The policy that refused the request. */
+  readonly policy: RatePolicy;
+
+  constructor(policy: RatePolicy, retryAfter: number, options: AllowClientsErrorOptions = {}) {
+    super('ERR_RATE_LIMITED', RATE_LIMITED_MESSAGE, options);
+    this.policy = policy;
+    this.retryAfter = Number.isFinite(retryAfter) ? Math.max(1, Math.ceil(retryAfter)) : 1;
   }
 }

@@ -5,7 +5,7 @@
  */
 
 // Errors and their mapping at the HTTP/GraphQL edge
-export { AllowClientsError, AuthError, AccessError, ServiceError, LimitError } from './errors.js';
+export { AllowClientsError, AuthError, AccessError, ServiceError, LimitError, RateLimitError } from './errors.js';
 export type {
   ErrorCode,
   AuthErrorCode,
@@ -14,9 +14,11 @@ export type {
   LimitErrorCode,
   AllowClientsErrorOptions,
   AccessErrorOptions,
+  RatePolicy,
 } from './errors.js';
 export { httpChallenge, toGraphQLError, assertRealm } from './http/challenge.js';
 export type { HttpChallenge, ToGraphQLErrorOptions } from './http/challenge.js';
+export { rateLimitHeaders } from './http/rateLimitHeaders.js';
 
 // Who is calling
 export { accessKeyOf } from './auth/principal.js';
@@ -70,3 +72,10 @@ export type { OperationLimitsPluginOptions } from './limits/operationLimitsPlugi
 export { DEFAULT_LIMITS } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
 export type { CostModel, DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+
+// Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
+export { createRateLimiter } from './limits/rateLimit.js';
+export type { RateLimiter, RateLimitCaller, RateLimitState } from './limits/rateLimit.js';
+export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
+export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';
+export { addressKey } from './limits/addressKey.js';

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { AccessError, AllowClientsError, AuthError, LimitError, ServiceError } from '../errors.js';
+import { AccessError, AllowClientsError, AuthError, LimitError, RateLimitError, ServiceError } from '../errors.js';
+import { rateLimitHeaders } from './rateLimitHeaders.js';
 
 /**
  * The one place where allow-clients errors become HTTP answers (RFC 6750) and GraphQL errors.
@@ -10,7 +11,7 @@ import { AccessError, AllowClientsError, AuthError, LimitError, ServiceError } f
 /** An HTTP answer for a refused request. */
 export interface HttpChallenge {
   readonly status: number;
-  /** Lower-case header names: `www-authenticate`, `retry-after`. */
+  /** Lower-case header names: `www-authenticate`, `retry-after`, `ratelimit-policy`, `ratelimit`. */
   readonly headers: Readonly<Record<string, string>>;
   /** GraphQL `extensions.code`: `UNAUTHENTICATED`, `FORBIDDEN`, ... */
   readonly code: string;
@@ -20,6 +21,7 @@ export interface HttpChallenge {
 
 /** GraphQL codes for the errors that are not about credentials. */
 const LIMIT_CODES: Readonly<Record<LimitError['code'], { status: number; code: string }>> = {
+  ERR_RATE_LIMITED: { status: 429, code: 'RATE_LIMITED' },
   ERR_QUERY_TOO_DEEP: { status: 400, code: 'QUERY_TOO_DEEP' },
   ERR_TOO_MANY_ALIASES: { status: 400, code: 'TOO_MANY_ALIASES' },
   ERR_TOO_MANY_TOKENS: { status: 400, code: 'TOO_MANY_TOKENS' },
@@ -95,6 +97,15 @@ export function httpChallenge(error: AllowClientsError, realm: string): HttpChal
       status: 503,
       headers: { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) },
       code: 'SERVICE_UNAVAILABLE',
+      message: error.message,
+    };
+  }
+  if (error instanceof RateLimitError) {
+    // Nothing is left until the window resets: Retry-After and the RateLimit fields agree.
+    return {
+      status: 429,
+      headers: { 'retry-after': String(error.retryAfter), ...rateLimitHeaders(error.policy, 0, error.retryAfter) },
+      code: LIMIT_CODES.ERR_RATE_LIMITED.code,
       message: error.message,
     };
   }

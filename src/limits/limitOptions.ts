@@ -147,6 +147,6 @@ function checkBoolean(value: unknown, fallback: boolean, option: string): boolea
   return value;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

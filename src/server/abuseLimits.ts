@@ -2,15 +2,16 @@
  * The one place where the reference server's abuse limits are assembled (issue 6, section 1).
  *
  * `createReferenceServer` adds every plugin and validation rule returned here to Apollo Server, in
- * order, after authentication and before authorization. Limits on the HTTP request itself (body
+ * order, after authentication and before authorization, and counts every authenticated request with
+ * the rate limiter returned here before Apollo Server sees it. Limits on the HTTP request itself (body
  * size, batching, CSRF) are set where the request is read: `createReferenceServer.ts` and the
  * `MAX_BODY_BYTES` variable.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
-import { createOperationLimits, operationLimitsPlugin } from '../index.js';
-import type { AuthContext, OperationLimitsOptions } from '../index.js';
+import { createOperationLimits, createRateLimiter, operationLimitsPlugin } from '../index.js';
+import type { AuthContext, OperationLimitsOptions, RateLimiter, RateLimitTiers } from '../index.js';
 import type { ReferenceServerConfig } from './config.js';
 // Used only when the limits are built, after both modules have loaded.
 import { REALM } from './createReferenceServer.js';
@@ -30,23 +31,46 @@ export const REFERENCE_LIMITS: OperationLimitsOptions = {
   },
 };
 
+/**
+ * How many times the default rate-limit allowance (`RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW`)
+ * the same tiers get: by default 600 requests per 60 s for every client, 3,000 for gold partners and
+ * 6,000 for the internal reporting client. Anonymous callers get the default, per address.
+ */
+export const REFERENCE_RATE_TIER_MULTIPLIERS: Readonly<Record<string, number>> = { gold: 5, internal: 10 };
+
+/** The rate-limit tiers for a default allowance of `requests` (scaled by {@link REFERENCE_RATE_TIER_MULTIPLIERS}). */
+export function referenceRateTiers(requests: number): RateLimitTiers {
+  const values = Object.fromEntries(Object.entries(REFERENCE_RATE_TIER_MULTIPLIERS).map(([tier, factor]) => [tier, { requests: requests * factor }]));
+  return { key: 'tier', values };
+}
+
 /** What the reference server adds to Apollo Server to bound the size and shape of operations. */
 export interface AbuseLimits {
   readonly plugins: readonly ApolloServerPlugin<AuthContext>[];
   readonly validationRules: readonly ValidationRule[];
   /** Apollo Server's `parseOptions`: the highest token limit, enforced by graphql's parser. */
   readonly parseOptions: Readonly<ParseOptions>;
+  /** Counts each authenticated request per client (per address when anonymous); null when `RATE_LIMIT_REQUESTS=0`. */
+  readonly rateLimiter: RateLimiter | null;
 }
 
 /**
  * Builds the operation limits: depth, aliases, tokens and cost per client tier
- * ({@link REFERENCE_LIMITS}), refused with 400 and a code before authorization and execution.
+ * ({@link REFERENCE_LIMITS}), refused with 400 and a code before authorization and execution; and
+ * the rate limiter (`config.rateLimit`, tiers scaled by {@link REFERENCE_RATE_TIER_MULTIPLIERS}),
+ * refused with 429 before Apollo Server sees the request.
  */
-export function createAbuseLimits(_config: ReferenceServerConfig, logger: Logger): AbuseLimits {
-  const limits = createOperationLimits({ ...REFERENCE_LIMITS, logger: logger.child({ component: 'limits' }) });
+export function createAbuseLimits(config: ReferenceServerConfig, logger: Logger): AbuseLimits {
+  const limitLogger = logger.child({ component: 'limits' });
+  const limits = createOperationLimits({ ...REFERENCE_LIMITS, logger: limitLogger });
+  const rate = config.rateLimit;
   return {
     plugins: [operationLimitsPlugin<AuthContext>(limits, { realm: REALM })],
     validationRules: [],
     parseOptions: limits.parseOptions,
+    rateLimiter:
+      rate === null
+        ? null
+        : createRateLimiter({ default: { requests: rate.requests, window: rate.window }, tiers: referenceRateTiers(rate.requests), logger: limitLogger }),
   };
 }

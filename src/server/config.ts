@@ -55,6 +55,13 @@ export interface DevIssuerConfig {
   readonly port: number;
 }
 
+/** The default rate-limit allowance of the reference server (tiers get multiples of it). */
+export interface RateLimitConfig {
+  readonly requests: number;
+  /** Seconds. */
+  readonly window: number;
+}
+
 /** Everything the reference server needs. */
 export interface ServerConfig {
   readonly host: string;
@@ -66,6 +73,11 @@ export interface ServerConfig {
   readonly introspection: boolean;
   /** Request bodies larger than this are refused with 413. */
   readonly maxBodyBytes: number;
+  /**
+   * Requests per client (per address for anonymous callers) per window, before tiers scale it
+   * (`RATE_LIMIT_REQUESTS`, `RATE_LIMIT_WINDOW`); null when `RATE_LIMIT_REQUESTS=0` turns rate limiting off.
+   */
+  readonly rateLimit: RateLimitConfig | null;
   /** Null when a real issuer is configured: nothing dev-only starts then. */
   readonly devIssuer: DevIssuerConfig | null;
 }
@@ -145,6 +157,7 @@ export function readConfig(env: Env): ServerConfig {
     production,
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    rateLimit: rateLimit(env),
     devIssuer,
   };
 }
@@ -188,6 +201,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const parsed = Number(value);
   if (parsed < min || parsed > max) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${value}")`);
   return parsed;
+}
+
+/** RATE_LIMIT_REQUESTS (0 turns it off) and RATE_LIMIT_WINDOW; the largest tier multiplier (10) must stay in range. */
+function rateLimit(env: Env): RateLimitConfig | null {
+  const requests = integer(env, 'RATE_LIMIT_REQUESTS', 600, 0, 100_000_000);
+  const window = integer(env, 'RATE_LIMIT_WINDOW', 60, 1, 86_400);
+  return requests === 0 ? null : { requests, window };
 }
 
 function absoluteUrl(name: string, value: string): void {

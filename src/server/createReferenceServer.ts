@@ -2,8 +2,8 @@
  * The reference server: Apollo Server 5 behind a plain node:http edge that we own.
  *
  * A request goes: body read with a cap → JSON parsed → authenticated by the library (any refusal
- * mapped once, by `httpChallenge`) → Apollo Server (CSRF prevention, no batching, abuse limits,
- * authorization before execution) → response.
+ * mapped once, by `httpChallenge`) → counted by the rate limiter (429 past the client's allowance) →
+ * Apollo Server (CSRF prevention, no batching, abuse limits, authorization before execution) → response.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +12,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, LimitError, createAuthenticator, httpChallenge } from '../index.js';
+import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, rateLimitHeaders } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -125,6 +125,11 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     }
 
     const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+    if (limits.rateLimiter !== null) {
+      // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
+      const state = await limits.rateLimiter.consume({ principal: context.principal, address: req.socket.remoteAddress ?? null });
+      for (const [name, value] of Object.entries(rateLimitHeaders(state.policy, state.remaining, state.reset))) res.setHeader(name, value);
+    }
 
     const headers = new HeaderMap();
     for (const [name, values] of Object.entries(req.headersDistinct)) {
