@@ -60,7 +60,9 @@ serveWorker(async (request: WorkerRequest) => {
   }
   if (request.type === 'start') {
     if (server !== null) throw new Error('server already started');
-    const env = { ...(request.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
+    // Rate limiting off on every contender: one load generator is one address and a handful of
+    // clients, which the default per-client limit would answer with 429s, not the work measured here.
+    const env = { RATE_LIMIT_REQUESTS: '0', ...(request.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
     const config = readConfig(env);
     if (config.auth.issuer === null) throw new Error('bench server needs AUTH_ISSUER');
     const logger = createLogger('silent');

@@ -127,7 +127,16 @@ export async function tokenVerification(sizes: Sizes): Promise<ScenarioResult> {
         ? { scenario: '4', text: 'cached token ≤ 2 µs', figure: `${fmt(cached.summary.median)} µs`, pass: cached.summary.median <= 2 }
         : { scenario: '4', text: 'cached token ≤ 2 µs', figure: 'not measured', pass: null, note: cached.failure ?? undefined },
       firstVsRaw !== null
-        ? { scenario: '4', text: 'first verification ≤ 1.5× raw crypto.verify', figure: `${fmt(firstVsRaw.summary.median)}×`, pass: firstVsRaw.summary.median <= 1.5 }
+        ? {
+            scenario: '4',
+            text: 'first verification ≤ 1.5× raw crypto.verify',
+            figure: `${fmt(firstVsRaw.summary.median)}×`,
+            pass: firstVsRaw.summary.median <= 1.5,
+            // The part of a miss that is jsonwebtoken's own, measured in this run (NOTES.md, section 4).
+            ...(firstVsRaw.summary.median > 1.5 && jwtVsRaw !== null && firstVsJwt !== null
+              ? { note: `jsonwebtoken.verify alone: ${fmt(jwtVsRaw.summary.median)}× raw; ours: ${fmt(firstVsJwt.summary.median)}× jsonwebtoken alone` }
+              : {}),
+          }
         : { scenario: '4', text: 'first verification ≤ 1.5× raw crypto.verify', figure: 'not measured', pass: null, note: first.failure ?? undefined },
     ];
     notes.push(`Fresh tokens: ${nextFresh} distinct tokens each verified once; RSA-2048, RS256.`);
