@@ -1,0 +1,247 @@
+/**
+ * Per-client rate limiting in the reference server: real tokens from a real issuer, real HTTP on
+ * loopback. A refused request gets 429 RATE_LIMITED with Retry-After and the RateLimit fields, and
+ * never reaches a resolver.
+ */
+import { request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../../src/server/config.js';
+import type { ReferenceServerConfig } from '../../src/server/config.js';
+import { createReferenceServer } from '../../src/server/createReferenceServer.js';
+import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
+import { createLogger } from '../../src/server/logger.js';
+import { startTestIssuer } from '../helpers/testIssuer.js';
+import type { TestIssuer } from '../helpers/testIssuer.js';
+
+const AUDIENCE = 'https://api.allow-clients.test/graphql';
+const CLIENT_CLAIM = 'https://allow-clients.dev/client';
+const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
+const logger = createLogger('silent');
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly text: string;
+  readonly json: { data?: { hits?: number }; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+/** A POST of `{ hits }` with node:http; `localAddress` picks the loopback address the request comes from. */
+function ask(url: string, options: { token?: string; localAddress?: string } = {}): Promise<Answer> {
+  const target = new URL(url);
+  return new Promise((resolveAnswer, rejectAnswer) => {
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        timeout: 10_000,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+        headers: { 'content-type': 'application/json', ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolveAnswer({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) as Answer['json'] });
+        });
+      },
+    );
+    req.on('error', rejectAnswer);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end(JSON.stringify({ query: '{ hits }' }));
+  });
+}
+
+/** A reference server over a one-field schema whose resolver counts its calls. */
+async function startServer(issuer: TestIssuer, env: Record<string, string>): Promise<{ server: ReferenceServer; calls: () => number }> {
+  let calls = 0;
+  const schema = makeExecutableSchema({
+    typeDefs: 'type Query { hits: Int! }',
+    resolvers: {
+      Query: {
+        hits: () => {
+          calls += 1;
+          return calls;
+        },
+      },
+    },
+  });
+  const config = readConfig({ AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: AUDIENCE, PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
+    logger,
+    schema: { schema, plugins: [] },
+  });
+  return { server, calls: () => calls };
+}
+
+function tokenFor(issuer: TestIssuer, clientId: string, tier?: string): string {
+  return issuer.sign({
+    sub: `${clientId}@clients`,
+    azp: clientId,
+    [CLIENT_CLAIM]: { id: clientId, name: clientId, metadata: tier === undefined ? {} : { tier } },
+  });
+}
+
+async function expectServed(url: string, times: number, options: { token?: string; localAddress?: string }): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let index = 0; index < times; index += 1) {
+    const answer = await ask(url, options);
+    expect(answer.status, answer.text).toBe(200);
+    answers.push(answer);
+  }
+  return answers;
+}
+
+function expectRateLimited(answer: Answer, policy: string): number {
+  expect(answer.status).toBe(429);
+  expect(answer.json).toEqual({ errors: [{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }] });
+  const retryAfter = answer.headers['retry-after'];
+  expect(retryAfter).toMatch(/^[1-9]\d*$/);
+  expect(answer.headers['ratelimit-policy']).toMatch(new RegExp(`^"${policy}";q=\\d+;w=\\d+$`));
+  expect(answer.headers['ratelimit']).toBe(`"${policy}";r=0;t=${String(retryAfter)}`);
+  return Number(retryAfter);
+}
+
+describe('rate limiting in the reference server', () => {
+  let issuer: TestIssuer;
+  let limited: { server: ReferenceServer; calls: () => number };
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    // 3 requests per minute for every client, 15 for gold, 3 per address for anonymous callers.
+    limited = await startServer(issuer, { RATE_LIMIT_REQUESTS: '3', RATE_LIMIT_WINDOW: '60', AUTH_ALLOW_ANONYMOUS: 'true' });
+  });
+  afterAll(async () => {
+    await limited?.server.close();
+    await issuer?.close();
+  });
+
+  it('refuses the fourth request of a client in the window with 429 RATE_LIMITED, and the resolver never runs', async () => {
+    const token = tokenFor(issuer, 'globex-silver', 'silver');
+    const served = await expectServed(limited.server.url, 3, { token });
+    expect(served.map((answer) => answer.headers['ratelimit'])).toEqual([
+      expect.stringMatching(/^"default";r=2;t=\d+$/),
+      expect.stringMatching(/^"default";r=1;t=\d+$/),
+      expect.stringMatching(/^"default";r=0;t=\d+$/),
+    ]);
+    expect(served[0]?.headers['ratelimit-policy']).toBe('"default";q=3;w=60');
+
+    const before = limited.calls();
+    const refused = await ask(limited.server.url, { token });
+    const retryAfter = expectRateLimited(refused, 'default');
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers['ratelimit-policy']).toBe('"default";q=3;w=60');
+    expect(limited.calls()).toBe(before);
+  });
+
+  it('answers a refused request with nothing but the fixed error: no stack, path, client id or token', async () => {
+    const token = tokenFor(issuer, 'initech-bronze', 'bronze');
+    await expectServed(limited.server.url, 3, { token });
+    const refused = await ask(limited.server.url, { token });
+    expectRateLimited(refused, 'default');
+    expect(refused.text).not.toContain(token);
+    expect(refused.text).not.toContain(token.split('.')[1] as string);
+    expect(refused.text).not.toMatch(/initech|bronze|stack|\bat \S+ \(|node_modules|\/work\/|\.ts:\d+|RateLimitError|RateLimiterRes|"path"|"data"/);
+    expect(JSON.stringify(refused.headers)).not.toContain('initech');
+  });
+
+  it('keeps serving another client while one is refused', async () => {
+    const noisy = tokenFor(issuer, 'noisy-partner');
+    await expectServed(limited.server.url, 3, { token: noisy });
+    expectRateLimited(await ask(limited.server.url, { token: noisy }), 'default');
+    const quiet = await ask(limited.server.url, { token: tokenFor(issuer, 'quiet-partner') });
+    expect(quiet.status).toBe(200);
+    expect(quiet.headers['ratelimit']).toMatch(/^"default";r=2;t=\d+$/);
+  });
+
+  it('counts a client by its id, not its token: a fresh token does not reset the allowance', async () => {
+    await expectServed(limited.server.url, 3, { token: tokenFor(issuer, 'token-rotator') });
+    const fresh = issuer.sign({ sub: 'token-rotator@clients', azp: 'token-rotator', jti: 'another-token', [CLIENT_CLAIM]: { id: 'token-rotator', name: 'r', metadata: {} } });
+    const before = limited.calls();
+    expectRateLimited(await ask(limited.server.url, { token: fresh }), 'default');
+    expect(limited.calls()).toBe(before);
+  });
+
+  it('gives a gold-tier client its larger allowance (5 times the default)', async () => {
+    const token = tokenFor(issuer, 'acme-gold', 'gold');
+    const served = await expectServed(limited.server.url, 15, { token });
+    expect(served[0]?.headers['ratelimit-policy']).toBe('"gold";q=15;w=60');
+    expect(served[14]?.headers['ratelimit']).toMatch(/^"gold";r=0;t=\d+$/);
+    const before = limited.calls();
+    expectRateLimited(await ask(limited.server.url, { token }), 'gold');
+    expect(limited.calls()).toBe(before);
+  });
+
+  it('limits anonymous callers by their address, and a client from the same address by its id', async () => {
+    await expectServed(limited.server.url, 3, { localAddress: '127.0.0.1' });
+    const before = limited.calls();
+    expectRateLimited(await ask(limited.server.url, { localAddress: '127.0.0.1' }), 'anonymous');
+    expect(limited.calls()).toBe(before);
+    // Another address has its own allowance; so has a client calling from the limited address.
+    const other = await ask(limited.server.url, { localAddress: '127.0.0.2' });
+    expect(other.status).toBe(200);
+    expect(other.headers['ratelimit']).toMatch(/^"anonymous";r=2;t=\d+$/);
+    const client = await ask(limited.server.url, { localAddress: '127.0.0.1', token: tokenFor(issuer, 'same-host-partner') });
+    expect(client.status).toBe(200);
+  });
+
+  it('serves a refused client again once its window has passed', async () => {
+    const short = await startServer(issuer, { RATE_LIMIT_REQUESTS: '2', RATE_LIMIT_WINDOW: '1' });
+    try {
+      const token = tokenFor(issuer, 'patient-partner');
+      await expectServed(short.server.url, 2, { token });
+      const refused = await ask(short.server.url, { token });
+      const retryAfter = expectRateLimited(refused, 'default');
+      expect(retryAfter).toBe(1);
+      await sleep(retryAfter * 1000 + 250);
+      const again = await ask(short.server.url, { token });
+      expect(again.status).toBe(200);
+      expect(again.json.data?.hits).toBe(short.calls());
+      expect(again.headers['ratelimit']).toMatch(/^"default";r=1;t=1$/);
+    } finally {
+      await short.server.close();
+    }
+  });
+
+  it('counts nothing and sends no RateLimit fields when RATE_LIMIT_REQUESTS=0', async () => {
+    const open = await startServer(issuer, { RATE_LIMIT_REQUESTS: '0' });
+    try {
+      const answers = await expectServed(open.server.url, 5, { token: tokenFor(issuer, 'unlimited-partner') });
+      expect(answers.every((answer) => answer.headers['ratelimit'] === undefined && answer.headers['ratelimit-policy'] === undefined)).toBe(true);
+      expect(open.calls()).toBe(5);
+    } finally {
+      await open.server.close();
+    }
+  });
+});
+
+describe('rate-limit configuration', () => {
+  it('defaults to 600 requests per 60 seconds', () => {
+    expect(readConfig({}).rateLimit).toEqual({ requests: 600, window: 60 });
+    expect(readConfig({ RATE_LIMIT_REQUESTS: '1200', RATE_LIMIT_WINDOW: '3600' }).rateLimit).toEqual({ requests: 1200, window: 3600 });
+    expect(readConfig({ RATE_LIMIT_REQUESTS: '0' }).rateLimit).toBeNull();
+  });
+
+  it.each([
+    [{ RATE_LIMIT_REQUESTS: '-1' }, 'RATE_LIMIT_REQUESTS', 'RATE_LIMIT_REQUESTS must be an integer between 0 and 100000000 (got "-1")'],
+    [{ RATE_LIMIT_REQUESTS: 'lots' }, 'RATE_LIMIT_REQUESTS', 'RATE_LIMIT_REQUESTS must be an integer between 0 and 100000000 (got "lots")'],
+    [{ RATE_LIMIT_REQUESTS: '100000001' }, 'RATE_LIMIT_REQUESTS', 'RATE_LIMIT_REQUESTS must be an integer between 0 and 100000000 (got "100000001")'],
+    [{ RATE_LIMIT_WINDOW: '0' }, 'RATE_LIMIT_WINDOW', 'RATE_LIMIT_WINDOW must be an integer between 1 and 86400 (got "0")'],
+    [{ RATE_LIMIT_WINDOW: '1.5' }, 'RATE_LIMIT_WINDOW', 'RATE_LIMIT_WINDOW must be an integer between 1 and 86400 (got "1.5")'],
+    [{ RATE_LIMIT_WINDOW: '86401' }, 'RATE_LIMIT_WINDOW', 'RATE_LIMIT_WINDOW must be an integer between 1 and 86400 (got "86401")'],
+  ])('refuses %o at start, naming the variable', (env, variable, message) => {
+    let thrown: unknown;
+    try {
+      readConfig(env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as ConfigError).message).toBe(message);
+  });
+});
