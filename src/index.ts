@@ -72,6 +72,7 @@ export type { OperationLimitsPluginOptions } from './limits/operationLimitsPlugi
 export { DEFAULT_LIMITS } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
 export type { CostModel, DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
 export { createRateLimiter } from './limits/rateLimit.js';

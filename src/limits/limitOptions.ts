@@ -1,6 +1,9 @@
 import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
+import { checkClientTiers } from './clientTiers.js';
+import type { CheckedTiers, ClientTiers } from './clientTiers.js';
 import type { CostModel } from './documentMeter.js';
+import { isRecord } from './isRecord.js';
 
 /**
  * The options of the operation limits and their checking, once, at construction.
@@ -26,12 +29,7 @@ export interface LimitValues {
  * { key: 'tier', values: { platinum: { depth: 15, cost: 20_000 } } }
  * ```
  */
-export interface LimitTiers {
-  /** The client metadata key whose string value names the tier (e.g. `tier`). */
-  readonly key: string;
-  /** Limits per tier value; a tier's missing limits are the defaults. */
-  readonly values: Readonly<Record<string, Partial<LimitValues>>>;
-}
+export type LimitTiers = ClientTiers<LimitValues>;
 
 /** Options of {@link createOperationLimits}. */
 export interface OperationLimitsOptions {
@@ -58,8 +56,7 @@ const OPTION_NAMES = new Set(['default', 'tiers', 'costModel', 'flattenFragments
 /** Options after checking. */
 export interface CheckedLimitOptions {
   readonly defaults: LimitValues;
-  readonly tierKey: string | null;
-  readonly tiers: ReadonlyMap<string, LimitValues>;
+  readonly tiers: CheckedTiers<LimitValues>;
   readonly costModel: CostModel;
   readonly flattenFragments: boolean;
   readonly ignoreIntrospection: boolean;
@@ -78,20 +75,7 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
     if (!OPTION_NAMES.has(name)) throw new TypeError(`"${name}" is not an option of the operation limits`);
   }
   const defaults = checkLimitValues(options['default'], DEFAULT_LIMITS, 'default');
-  let tierKey: string | null = null;
-  const tiers = new Map<string, LimitValues>();
-  const tierOption = options['tiers'];
-  if (tierOption !== undefined) {
-    if (!isRecord(tierOption)) throw new TypeError('"tiers" must be an object { key, values }');
-    const key = tierOption['key'];
-    if (typeof key !== 'string' || key.length === 0) throw new TypeError('"tiers.key" must be a non-empty string');
-    tierKey = key;
-    const values = tierOption['values'];
-    if (!isRecord(values)) throw new TypeError('"tiers.values" must be an object mapping tier names to limits');
-    for (const [tier, limits] of Object.entries(values)) {
-      tiers.set(tier, checkLimitValues(limits, defaults, `tiers.values.${tier}`));
-    }
-  }
+  const tiers = checkClientTiers(options['tiers'], 'limits', (limits, _tier, option) => checkLimitValues(limits, defaults, option));
   const costOption = options['costModel'] ?? {};
   if (!isRecord(costOption)) throw new TypeError('"costModel" must be an object');
   const costModel: CostModel = {
@@ -102,7 +86,6 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
   const logger = assertLogger(options['logger'], 'logger');
   return {
     defaults,
-    tierKey,
     tiers,
     costModel,
     flattenFragments: checkBoolean(options['flattenFragments'], false, 'flattenFragments'),
@@ -145,8 +128,4 @@ function checkBoolean(value: unknown, fallback: boolean, option: string): boolea
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new TypeError(`"${option}" must be a boolean`);
   return value;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@ import type { DocumentNode, GraphQLSchema, OperationDefinitionNode, ParseOptions
 import type { Principal } from '../auth/principal.js';
 import { LimitError } from '../errors.js';
 import type { LimitErrorCode } from '../errors.js';
+import { tierOf } from './clientTiers.js';
 import { createDocumentMeter } from './documentMeter.js';
 import type { DocumentMeasures, OperationMeasures } from './documentMeter.js';
 import { checkLimitOptions } from './limitOptions.js';
@@ -74,29 +75,23 @@ export interface OperationLimits {
  */
 export function createOperationLimits(options?: OperationLimitsOptions): OperationLimits {
   const checked = checkLimitOptions(options);
-  const { defaults, tierKey, tiers, logger } = checked;
-  const maxTokens = Math.max(defaults.tokens, ...[...tiers.values()].map((limits) => limits.tokens));
+  const { defaults, tiers, logger } = checked;
+  const maxTokens = Math.max(defaults.tokens, ...[...tiers.values.values()].map((limits) => limits.tokens));
   const meter = createDocumentMeter({
     costModel: checked.costModel,
     flattenFragments: checked.flattenFragments,
     ignoreIntrospection: checked.ignoreIntrospection,
   });
 
-  const tierOf = (principal: Principal | null): string | null => {
-    if (principal === null || tierKey === null) return null;
-    const value = principal.client.metadata?.[tierKey];
-    return typeof value === 'string' && tiers.has(value) ? value : null;
-  };
-
   const limitsFor = (principal: Principal | null): LimitValues => {
-    const tier = tierOf(principal);
-    return tier === null ? defaults : (tiers.get(tier) ?? defaults);
+    const tier = tierOf(principal, tiers);
+    return tier === null ? defaults : (tiers.values.get(tier) ?? defaults);
   };
 
   const refuse = (name: keyof typeof LIMIT_MESSAGES, measured: number, limit: number, principal: Principal | null): never => {
     const { code, message } = LIMIT_MESSAGES[name];
     const detail = `${name} ${measured} > ${limit}`;
-    logger.info({ code, clientId: principal?.client.id ?? null, tier: tierOf(principal), measured, limit }, 'operation refused by a limit');
+    logger.info({ code, clientId: principal?.client.id ?? null, tier: tierOf(principal, tiers), measured, limit }, 'operation refused by a limit');
     throw new LimitError(code, message, { detail });
   };
 

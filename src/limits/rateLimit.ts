@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { RateLimitError } from '../errors.js';
 import type { RatePolicy } from '../errors.js';
 import { addressKey } from './addressKey.js';
+import { tierOf } from './clientTiers.js';
 import { checkRateLimitOptions } from './rateLimitOptions.js';
 import type { RateLimiterOptions } from './rateLimitOptions.js';
 
@@ -67,22 +68,16 @@ export interface RateLimiter {
  * ```
  */
 export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
-  const { defaults, anonymous, tierKey, tiers, logger } = checkRateLimitOptions(options);
+  const { defaults, anonymous, tiers, logger } = checkRateLimitOptions(options);
   const stores = new Map<RatePolicy, RateLimiterMemory>();
-  for (const policy of [defaults, anonymous, ...tiers.values()]) {
+  for (const policy of [defaults, anonymous, ...tiers.values.values()]) {
     stores.set(policy, new RateLimiterMemory({ points: policy.requests, duration: policy.window }));
   }
 
-  const tierOf = (principal: Principal): string | null => {
-    if (tierKey === null) return null;
-    const value = principal.client.metadata?.[tierKey];
-    return typeof value === 'string' && tiers.has(value) ? value : null;
-  };
-
   const policyFor = (principal: Principal | null): RatePolicy => {
     if (principal === null) return anonymous;
-    const tier = tierOf(principal);
-    return tier === null ? defaults : (tiers.get(tier) ?? defaults);
+    const tier = tierOf(principal, tiers);
+    return tier === null ? defaults : (tiers.values.get(tier) ?? defaults);
   };
 
   const consume = async (caller: RateLimitCaller): Promise<RateLimitState> => {

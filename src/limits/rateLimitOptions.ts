@@ -1,7 +1,9 @@
 import type { RatePolicy } from '../errors.js';
 import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
-import { isRecord } from './limitOptions.js';
+import { checkClientTiers } from './clientTiers.js';
+import type { CheckedTiers, ClientTiers } from './clientTiers.js';
+import { isRecord } from './isRecord.js';
 
 /**
  * The options of the rate limiter and their checking, once, at construction.
@@ -24,12 +26,7 @@ export interface RateAllowance {
  * { key: 'tier', values: { gold: { requests: 3000 }, internal: { requests: 6000 } } }
  * ```
  */
-export interface RateLimitTiers {
-  /** The client metadata key whose string value names the tier (e.g. `tier`). */
-  readonly key: string;
-  /** Allowance per tier value; a tier's missing member is the default's. */
-  readonly values: Readonly<Record<string, Partial<RateAllowance>>>;
-}
+export type RateLimitTiers = ClientTiers<RateAllowance>;
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {
@@ -58,8 +55,7 @@ const OPTION_NAMES = new Set(['default', 'anonymous', 'tiers', 'logger']);
 export interface CheckedRateLimitOptions {
   readonly defaults: RatePolicy;
   readonly anonymous: RatePolicy;
-  readonly tierKey: string | null;
-  readonly tiers: ReadonlyMap<string, RatePolicy>;
+  readonly tiers: CheckedTiers<RatePolicy>;
   readonly logger: Logger;
 }
 
@@ -76,25 +72,14 @@ export function checkRateLimitOptions(options: unknown): CheckedRateLimitOptions
   }
   const defaults = checkAllowance(options['default'], { name: 'default', ...DEFAULT_RATE_LIMIT }, 'default', 'default');
   const anonymous = checkAllowance(options['anonymous'], { ...defaults, name: 'anonymous' }, 'anonymous', 'anonymous');
-  let tierKey: string | null = null;
-  const tiers = new Map<string, RatePolicy>();
-  const tierOption = options['tiers'];
-  if (tierOption !== undefined) {
-    if (!isRecord(tierOption)) throw new TypeError('"tiers" must be an object { key, values }');
-    const key = tierOption['key'];
-    if (typeof key !== 'string' || key.length === 0) throw new TypeError('"tiers.key" must be a non-empty string');
-    tierKey = key;
-    const values = tierOption['values'];
-    if (!isRecord(values)) throw new TypeError('"tiers.values" must be an object mapping tier names to allowances');
-    for (const [tier, allowance] of Object.entries(values)) {
-      // The tier names the policy in the RateLimit headers: keep it a plain header-safe word.
-      if (!/^[\x21-\x7e]{1,64}$/.test(tier) || /["\\]/.test(tier)) {
-        throw new TypeError(`"tiers.values" has a tier name that is not 1 to 64 printable ASCII characters without quotes: "${tier.slice(0, 64)}"`);
-      }
-      tiers.set(tier, checkAllowance(allowance, { ...defaults, name: tier }, `tiers.values.${tier}`, tier));
+  const tiers = checkClientTiers(options['tiers'], 'allowances', (allowance, tier, option) => {
+    // The tier names the policy in the RateLimit headers: keep it a plain header-safe word.
+    if (!/^[\x21-\x7e]{1,64}$/.test(tier) || /["\\]/.test(tier)) {
+      throw new TypeError(`"tiers.values" has a tier name that is not 1 to 64 printable ASCII characters without quotes: "${tier.slice(0, 64)}"`);
     }
-  }
-  return { defaults, anonymous, tierKey, tiers, logger: assertLogger(options['logger'], 'logger') };
+    return checkAllowance(allowance, { ...defaults, name: tier }, option, tier);
+  });
+  return { defaults, anonymous, tiers, logger: assertLogger(options['logger'], 'logger') };
 }
 
 function checkAllowance(value: unknown, fallback: RatePolicy, option: string, name: string): RatePolicy {
