@@ -25,10 +25,11 @@ const fragmentMaps = new WeakMap<DocumentNode, ReadonlyMap<string, FragmentDefin
 /**
  * Decides an operation for a caller before execution, as the Apollo plugin does; for Yoga, envelop
  * and other graphql-js servers. The decision is cached per (operation, principal's access key), so a
- * repeated operation costs a lookup. Denials are logged once per call.
+ * repeated operation costs a lookup. A call with denials writes one log line.
  *
  * Refuse the operation when `decision.refusal` is set (mode `reject`, or a mutation with a denial):
- * `toGraphQLError(decision.refusal, { realm })` gives the error with its HTTP status and challenge.
+ * `toGraphQLError(decision.refusal, { realm })` gives the error with its HTTP status and challenge
+ * (with `headers: 'record'` for Yoga, which copies `extensions.http.headers` as a plain object).
  *
  * @returns the decision, or null when the document has no such operation (execution will say so)
  * @throws TypeError when the schema was not prepared by `applyAllowClients`
@@ -37,7 +38,7 @@ const fragmentMaps = new WeakMap<DocumentNode, ReadonlyMap<string, FragmentDefin
  * // envelop / Yoga: onExecute({ args, setResultAndStopExecution })
  * const decision = checkOperation({ schema: args.schema, document: args.document, operationName: args.operationName,
  *   principal: args.contextValue.principal, contextValue: args.contextValue });
- * if (decision?.refusal) setResultAndStopExecution({ errors: [toGraphQLError(decision.refusal, { realm: 'api' })] });
+ * if (decision?.refusal) setResultAndStopExecution({ errors: [toGraphQLError(decision.refusal, { realm: 'api', headers: 'record' })] });
  * ```
  */
 export function checkOperation(args: CheckOperationArgs): OperationDecision | null {

@@ -28,6 +28,21 @@ export interface Denial {
   readonly error: AccessError;
 }
 
+/** The denials of one coordinate in an operation, summed up for the log. */
+export interface DeniedCoordinate {
+  readonly coordinate: string;
+  readonly code: AccessError['code'];
+  /** The rule that refused, e.g. `@allowClients(ids: ["partner-gold"])`. */
+  readonly detail: string | undefined;
+  /** How many selections of the operation land on this coordinate (aliases, fragments, abstract types). */
+  readonly selections: number;
+  /** The first of them, as response keys joined by dots. */
+  readonly path: string;
+}
+
+/** The most coordinates one log line lists; the rest are counted. */
+export const MAX_LOGGED_COORDINATES = 50;
+
 /** The authorization decision for one operation and one caller. */
 export interface OperationDecision {
   readonly operation: OperationDefinitionNode;
@@ -44,6 +59,11 @@ export interface OperationDecision {
   readonly refusal: AccessError | null;
   /** The fragments the walk read, by name: a cached decision is reused only with the same ones. */
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode | undefined>;
+  /**
+   * The denials by coordinate, at most {@link MAX_LOGGED_COORDINATES} (in document order), for the
+   * one log line a denied request writes: its size follows the schema, not the operation.
+   */
+  readonly deniedCoordinates: readonly DeniedCoordinate[];
 }
 
 /** Looks up a fragment of the operation's document by name. */
@@ -145,8 +165,27 @@ export function decideOperation(
     denied,
     refusal: denials.length > 0 && (mode === 'reject' || operation.operation === 'mutation') ? refusalOf(denials) : null,
     fragments: fragmentsRead,
+    deniedCoordinates: summarize(denials),
   });
 }
+
+/** One entry per denied coordinate, in the order first met. */
+function summarize(denials: readonly Denial[]): readonly DeniedCoordinate[] {
+  if (denials.length === 0) return NO_DENIALS;
+  const byCoordinate = new Map<string, { first: Denial; selections: number }>();
+  for (const denial of denials) {
+    const entry = byCoordinate.get(denial.coordinate);
+    if (entry !== undefined) entry.selections += 1;
+    else if (byCoordinate.size < MAX_LOGGED_COORDINATES) byCoordinate.set(denial.coordinate, { first: denial, selections: 1 });
+  }
+  return Object.freeze(
+    [...byCoordinate.values()].map(({ first, selections }) =>
+      Object.freeze({ coordinate: first.coordinate, code: first.error.code, detail: first.error.detail, selections, path: first.path.join('.') }),
+    ),
+  );
+}
+
+const NO_DENIALS: readonly DeniedCoordinate[] = Object.freeze([]);
 
 /** The error that refuses a whole operation: authenticate first, then what scopes cannot fix. */
 function refusalOf(denials: readonly Denial[]): AccessError {

@@ -1,5 +1,4 @@
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
 import type { CompiledRules } from './compileRules.js';
@@ -21,13 +20,15 @@ export interface EnforcementOptions {
   readonly mode?: EnforcementMode;
   /** Where denials are logged (client id, coordinate, operation name). Default: nowhere. */
   readonly logger?: Logger;
-  /** How many (operation, access key) decisions are kept (default 10,000). */
+  /**
+   * How many decisions are kept per operation, one per caller access key (default 10,000). Decisions
+   * are held only while the server holds the parsed operation (Apollo Server's document cache), and
+   * are freed with it.
+   */
   readonly cacheSize?: number;
 }
 
 const registry = new WeakMap<GraphQLSchema, Enforcement>();
-const operationIds = new WeakMap<OperationDefinitionNode, number>();
-let nextOperationId = 0;
 const ANONYMOUS_KEY = '\u0000anonymous';
 
 /**
@@ -58,25 +59,30 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
   const { mode, logger, cacheSize } = assertEnforcementOptions(options);
-  // Keyed by the operation node's identity (servers reuse parsed documents) and the access key: two
-  // principals with one access key are decided alike by construction (see Principal.accessKey).
-  const cache = new LRUCache<string, OperationDecision>({ max: cacheSize });
+  // Keyed by the operation node's identity (servers reuse parsed documents), then by access key: two
+  // principals with one access key are decided alike by construction (see Principal.accessKey). A
+  // decision can only be found again through its operation node, so it lives exactly as long as that
+  // node: a WeakMap, and not an LRU of all decisions, which would keep every document it saw (each
+  // decision refers to its operation and fragments) long after the server dropped it.
+  const decisions = new WeakMap<OperationDefinitionNode, Map<string, OperationDecision>>();
   const enforcement: Enforcement = {
     schema,
     rules,
     mode,
     logger,
     decide(operation, fragments, principal) {
-      let id = operationIds.get(operation);
-      if (id === undefined) {
-        id = nextOperationId++;
-        operationIds.set(operation, id);
+      let byAccessKey = decisions.get(operation);
+      if (byAccessKey === undefined) {
+        byAccessKey = new Map();
+        decisions.set(operation, byAccessKey);
       }
-      const key = `${id}\u0000${principal === null ? ANONYMOUS_KEY : principal.accessKey}`;
-      let decision = cache.get(key);
+      const key = principal === null ? ANONYMOUS_KEY : principal.accessKey;
+      let decision = byAccessKey.get(key);
       if (decision === undefined || !sameFragments(decision, fragments)) {
         decision = decideOperation(rules, schema, operation, fragments, principal, mode);
-        cache.set(key, decision);
+        // Oldest first out once full (a Map iterates in insertion order).
+        if (byAccessKey.size >= cacheSize && !byAccessKey.has(key)) byAccessKey.delete(byAccessKey.keys().next().value as string);
+        byAccessKey.set(key, decision);
       }
       return decision;
     },

@@ -65,16 +65,18 @@ export function startRequest(
     reported: null,
   };
   bind(context, state);
-  for (const denial of decision.denials) {
+  if (decision.denials.length > 0) {
+    // One line per request, whatever the number of denied selections: a caller cannot multiply the log.
+    const coordinates = decision.deniedCoordinates;
+    const listed = coordinates.reduce((sum, entry) => sum + entry.selections, 0);
     enforcement.logger.info(
       {
         clientId: principal?.client.id ?? null,
         kind: principal?.kind ?? 'anonymous',
-        coordinate: denial.coordinate,
-        path: denial.path.join('.'),
         operationName: decision.operationName,
-        code: denial.error.code,
-        detail: denial.error.detail,
+        selections: decision.denials.length,
+        denied: coordinates,
+        ...(listed < decision.denials.length ? { unlistedSelections: decision.denials.length - listed } : {}),
       },
       'allow-clients: access denied',
     );

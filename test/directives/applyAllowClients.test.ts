@@ -51,11 +51,14 @@ describe('applyAllowClients without the Apollo plugin (graphql-js execute)', () 
   });
 
   it('treats a malformed principal as anonymous (fail closed)', () => {
-    const { schema } = setup();
+    const { schema, calls } = setup();
     const forged = { principal: { kind: 'machine', client: { id: 'partner-gold' } } };
     const result = execute({ schema, document: parse('{ orders { margin } }'), contextValue: forged }) as ExecutionResult;
     expect(result.data).toBeNull();
     expect(summary(result)).toEqual([{ code: 'UNAUTHENTICATED', coordinate: 'Query.orders', path: ['orders'] }]);
+    expect(JSON.stringify(result)).not.toContain(String(SECRET.margin));
+    expect(calls['Query.orders'] ?? 0).toBe(0);
+    expect(calls['Order.margin'] ?? 0).toBe(0);
   });
 
   it('refuses every mutation field of a mutation with a denied selection: no partial writes', () => {

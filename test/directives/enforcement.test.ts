@@ -1,8 +1,14 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { execute, parse, type ExecutionResult } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import type { AuthContext } from '../../src/auth/context.js';
 import { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
 import { allowClients } from '../../src/directives/allowClients.js';
+import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
+import { authDirectiveTypeDefs } from '../../src/directives/typeDefs.js';
 import { makeSchema, callers, SECRET, startServer, useServer, type Calls, type Outcome } from './fixtures.js';
 
 function reset(calls: Calls): void {
@@ -34,7 +40,13 @@ describe('filter mode (default)', () => {
       ['orders', 0, 'a'],
       ['orders', 0, 'b'],
     ]);
+    expect(outcome.errors.map((error) => [error.code, error.message])).toEqual([
+      ['FORBIDDEN', 'Not allowed for this client: Order.margin'],
+      ['FORBIDDEN', 'Not allowed for this client: Order.margin'],
+    ]);
+    expect(outcome.data).toEqual({ orders: [0, 1, 2].map(() => ({ a: null, b: null })) });
     expect(outcome.text).not.toContain(String(SECRET.margin));
+    expect(calls['Order.margin'] ?? 0).toBe(0);
   });
 
   it('propagates null from a denied non-null field as GraphQL requires, with one error', async () => {
@@ -176,17 +188,28 @@ describe('reject mode', () => {
   });
 
   it('names the missing scope when scopes alone would admit the caller', async () => {
+    reset(calls);
     const outcome = await run('{ orders { cost } }', callers.silverByName);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
       'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
     );
+    expect(outcome.data).toBeNull();
+    expect(outcome.errors).toEqual([
+      { message: 'Not allowed for this client: Order.cost', path: null, code: 'FORBIDDEN', coordinate: 'Order.cost', coordinates: ['Order.cost'] },
+    ]);
+    expect(calls['Query.orders'] ?? 0).toBe(0);
+    expect(calls['Order.cost'] ?? 0).toBe(0);
   });
 
   it('answers an anonymous caller 401', async () => {
+    reset(calls);
     const outcome = await run('{ orders { id } }', callers.anonymous);
     expect(outcome.status).toBe(401);
+    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="test"');
+    expect(outcome.data).toBeNull();
     expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', coordinate: 'Query.orders' });
+    expect(calls['Query.orders'] ?? 0).toBe(0);
   });
 
   it('runs an operation that is allowed in full', async () => {
@@ -233,10 +256,12 @@ describe('decision cache', () => {
 });
 
 describe('denial log', () => {
-  it('logs each denial with the client id, coordinate and operation name', async () => {
+  async function logsOf(query: string, caller: (typeof callers)[keyof typeof callers], times = 1): Promise<{ entries: Record<string, unknown>[]; messages: unknown[]; calls: Calls }> {
     const entries: Record<string, unknown>[] = [];
-    const record = (object: Record<string, unknown>): void => {
+    const messages: unknown[] = [];
+    const record = (object: Record<string, unknown>, message?: unknown): void => {
       entries.push(object);
+      messages.push(message);
     };
     const logger = { debug: record, info: record, warn: record, error: record };
     const auth = allowClients({ realm: 'test', logger });
@@ -244,24 +269,85 @@ describe('denial log', () => {
     const server = new ApolloServer<AuthContext>({ schema: auth.transformer(makeSchema(calls)), plugins: [auth.plugin] });
     await server.start();
     try {
-      await server.executeOperation(
-        { query: 'query Margins { orders { id margin } }' },
-        { contextValue: { principal: callers.silverByName } },
-      );
-      expect(entries).toEqual([
-        {
-          clientId: 'partner-silver',
-          kind: 'machine',
-          coordinate: 'Order.margin',
-          path: 'orders.margin',
-          operationName: 'Margins',
-          code: 'ERR_FORBIDDEN',
-          detail: '@allowClients(ids: ["partner-gold"])',
-        },
-      ]);
+      for (let index = 0; index < times; index += 1) await server.executeOperation({ query }, { contextValue: { principal: caller } });
     } finally {
       await server.stop();
     }
+    return { entries, messages, calls };
+  }
+
+  it('logs a denied request once, with the client id, operation name, and each coordinate with its rule and first path', async () => {
+    const { entries, messages, calls } = await logsOf('query Margins { orders { id margin } }', callers.silverByName);
+    expect(messages).toEqual(['allow-clients: access denied']);
+    expect(entries).toEqual([
+      {
+        clientId: 'partner-silver',
+        kind: 'machine',
+        operationName: 'Margins',
+        selections: 1,
+        denied: [{ coordinate: 'Order.margin', code: 'ERR_FORBIDDEN', detail: '@allowClients(ids: ["partner-gold"])', selections: 1, path: 'orders.margin' }],
+      },
+    ]);
+    expect(calls['Order.margin'] ?? 0).toBe(0);
+  });
+
+  it('writes one line per request however many selections are denied, cached decision or not (no log amplification)', async () => {
+    const aliases = Array.from({ length: 600 }, (_, index) => `m${index}: margin`).join(' ');
+    const { entries, calls } = await logsOf(`query Flood { orders { id ${aliases} } }`, callers.unlisted, 2);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      expect(entry.selections).toBe(600);
+      expect(entry.denied).toEqual([
+        { coordinate: 'Order.margin', code: 'ERR_FORBIDDEN', detail: '@allowClients(ids: ["partner-gold"])', selections: 600, path: 'orders.m0' },
+      ]);
+      expect(entry).not.toHaveProperty('unlistedSelections');
+    }
+    expect(calls['Order.margin'] ?? 0).toBe(0);
+  });
+
+  it('lists at most 50 coordinates in a line and counts the selections it leaves out', async () => {
+    const fields = Array.from({ length: 60 }, (_, index) => `f${index}: Int @allowClients(ids: ["partner-gold"])`).join('\n');
+    const entries: Record<string, unknown>[] = [];
+    const record = (object: Record<string, unknown>): void => {
+      entries.push(object);
+    };
+    const schema = applyAllowClients(
+      makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, `type Query {\n${fields}\n}`], resolvers: {} }),
+      { logger: { debug: record, info: record, warn: record, error: record } },
+    );
+    const query = `{ ${Array.from({ length: 60 }, (_, index) => `f${index}`).join(' ')} f0 }`;
+    const result = (await execute({ schema, document: parse(query), contextValue: { principal: callers.unlisted } })) as ExecutionResult;
+    expect(result.errors).toHaveLength(60);
+    expect(entries).toHaveLength(1);
+    const [entry] = entries as [Record<string, unknown>];
+    const denied = entry.denied as { coordinate: string; selections: number }[];
+    expect(denied).toHaveLength(50);
+    expect(denied[0]).toMatchObject({ coordinate: 'Query.f0', selections: 2 });
+    expect(denied[49]).toMatchObject({ coordinate: 'Query.f49', selections: 1 });
+    expect(entry.selections).toBe(61);
+    expect(entry.unlistedSelections).toBe(10);
+  });
+});
+
+describe('decision cache', () => {
+  it('does not keep a parsed operation alive once the server dropped its document', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const schema = applyAllowClients(makeSchema({}));
+    const refs: WeakRef<object>[] = [];
+    (() => {
+      for (let index = 0; index < 20; index += 1) {
+        const document = parse(`query Q${index} { orders { id margin } }`);
+        const result = execute({ schema, document, contextValue: { principal: callers.unlisted } }) as ExecutionResult;
+        expect(result.errors?.[0]?.extensions['code']).toBe('FORBIDDEN');
+        refs.push(new WeakRef(document.definitions[0] as object));
+      }
+    })();
+    for (let attempt = 0; attempt < 5 && refs.some((ref) => ref.deref() !== undefined); attempt += 1) {
+      await new Promise((resolveTick) => setImmediate(resolveTick));
+      gc();
+    }
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
   });
 });
 

@@ -56,18 +56,30 @@ describe('HTTP answers of the authorization layer', () => {
   });
 
   it('reject mode: scope="…" when scopes alone are missing', async () => {
-    const { status, challenge } = await post(reject.url, 'platinumByTier', '{ orders { cost } }');
+    const before = { orders: reject.calls['Query.orders'] ?? 0, cost: reject.calls['Order.cost'] ?? 0 };
+    const { status, challenge, body } = await post(reject.url, 'platinumByTier', '{ orders { cost } }');
     expect(status).toBe(403);
     expect(challenge).toBe(
       'Bearer realm="partners", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
     );
+    const parsed = JSON.parse(body);
+    expect(parsed.data).toBeUndefined();
+    expect(parsed.errors.map((error: { extensions: { code: string; coordinate: string } }) => error.extensions)).toEqual([
+      { code: 'FORBIDDEN', coordinate: 'Order.cost', coordinates: ['Order.cost'] },
+    ]);
+    expect(reject.calls['Query.orders'] ?? 0).toBe(before.orders);
+    expect(reject.calls['Order.cost'] ?? 0).toBe(before.cost);
   });
 
   it('reject mode: 401 with a bare challenge for an anonymous caller', async () => {
+    const before = reject.calls['Query.profile'] ?? 0;
     const { status, challenge, body } = await post(reject.url, 'anonymous', '{ profile }');
     expect(status).toBe(401);
     expect(challenge).toBe('Bearer realm="partners"');
-    expect(JSON.parse(body).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', coordinate: 'Query.profile', coordinates: ['Query.profile'] });
+    const parsed = JSON.parse(body);
+    expect(parsed.data).toBeUndefined();
+    expect(parsed.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', coordinate: 'Query.profile', coordinates: ['Query.profile'] });
+    expect(reject.calls['Query.profile'] ?? 0).toBe(before);
   });
 
   it('filter mode: 200 with the denied field null and a FORBIDDEN error, no stack, no leak', async () => {
@@ -89,9 +101,18 @@ describe('HTTP answers of the authorization layer', () => {
   });
 
   it('filter mode: a mutation with a denial is refused with 403 before any resolver runs', async () => {
-    const { status, challenge } = await post(filter.url, 'silverByName', 'mutation { touch placeOrder { id } }');
+    const { status, challenge, body } = await post(filter.url, 'silverByName', 'mutation { touch placeOrder { id } }');
     expect(status).toBe(403);
-    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toBe('Bearer realm="partners", error="insufficient_scope", error_description="Not allowed for this client"');
+    const parsed = JSON.parse(body);
+    expect(parsed.data).toBeUndefined();
+    expect(parsed.errors).toEqual([
+      {
+        message: 'Not allowed for this client: Mutation.placeOrder',
+        extensions: { code: 'FORBIDDEN', coordinate: 'Mutation.placeOrder', coordinates: ['Mutation.placeOrder'] },
+      },
+    ]);
     expect(filter.calls['Mutation.touch'] ?? 0).toBe(0);
+    expect(filter.calls['Mutation.placeOrder'] ?? 0).toBe(0);
   });
 });
