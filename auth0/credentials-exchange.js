@@ -10,8 +10,9 @@
  * (the default of allow-clients is https://allow-clients.dev/client).
  *
  * Why here and not elsewhere: only this trigger's event.client describes the application that
- * asked for the token; Hooks (the old way) are deprecated; and Auth0 drops custom claims whose
- * names are not namespaced URLs, which is why the name is a URL.
+ * asked for the token; Hooks (the old way) are deprecated. The name is a namespaced URL, as Auth0
+ * recommends: a custom claim that collides with one Auth0 restricts (client_id, azp, permissions...)
+ * is silently left out of the token.
  */
 
 /** Name of the claim, a namespaced URL. Keep it equal to the API's AUTH_CLIENT_CLAIM. */

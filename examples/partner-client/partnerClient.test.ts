@@ -18,7 +18,7 @@ const clients = loadDevClients();
 async function startStack(issuerPort = 0, apiPort = 0): Promise<{ issuer: DevIssuer; api: ReferenceServer }> {
   const config = readConfig({ PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort), LOG_LEVEL: 'silent' });
   if (config.devIssuer === null) throw new Error('unreachable');
-  const issuer = await startDevIssuer({ ...config.devIssuer, audience: config.auth.audience, clientClaim: 'https://allow-clients.dev/client', clients });
+  const issuer = await startDevIssuer({ ...config.devIssuer, clientClaim: 'https://allow-clients.dev/client', clients });
   const api = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.issuer } }, { logger: createLogger('silent') });
   return { issuer, api };
 }

@@ -37,7 +37,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 export interface AuthConfig {
   /** Exact issuer; null when the embedded dev issuer provides it at start. */
   readonly issuer: string | null;
-  readonly audience: string;
+  /** This API's identifier; null with the cognito preset, whose access tokens have no `aud`. */
+  readonly audience: string | null;
   /** Explicit JWKS URI; null to use discovery. */
   readonly jwksUri: string | null;
   readonly preset: PresetName;
@@ -53,6 +54,8 @@ export interface AuthConfig {
 export interface DevIssuerConfig {
   readonly host: string;
   readonly port: number;
+  /** The audience it puts in its tokens: `AUTH_AUDIENCE`, else {@link DEV_AUDIENCE}. */
+  readonly audience: string;
 }
 
 /** The default rate-limit allowance of the reference server (tiers get multiples of it). */
@@ -102,10 +105,6 @@ export function readConfig(env: Env): ServerConfig {
   const production = env['NODE_ENV'] === 'production';
   const issuer = optional(env, 'AUTH_ISSUER');
   if (issuer !== null) absoluteUrl('AUTH_ISSUER', issuer);
-  const audienceValue = optional(env, 'AUTH_AUDIENCE');
-  if (issuer !== null && audienceValue === null) {
-    throw new ConfigError('AUTH_AUDIENCE', 'is required when AUTH_ISSUER is set (your API identifier)');
-  }
   const jwksUri = optional(env, 'AUTH_JWKS_URI');
   if (jwksUri !== null) {
     if (issuer === null) throw new ConfigError('AUTH_JWKS_URI', 'needs AUTH_ISSUER (the embedded dev issuer serves its own JWKS)');
@@ -121,8 +120,16 @@ export function readConfig(env: Env): ServerConfig {
   });
   const preset = oneOf(env, 'AUTH_PRESET', PRESET_NAMES, issuer === null ? 'rfc9068' : 'auth0');
   const allowedClientIds = list(env, 'AUTH_ALLOWED_CLIENT_IDS');
-  if (preset === 'cognito' && allowedClientIds === null) {
-    throw new ConfigError('AUTH_ALLOWED_CLIENT_IDS', 'is required with AUTH_PRESET=cognito (Cognito access tokens have no aud)');
+  // Cognito access tokens carry no aud: the client ids replace the audience check.
+  const audienceValue = optional(env, 'AUTH_AUDIENCE');
+  if (preset === 'cognito') {
+    if (issuer === null) throw new ConfigError('AUTH_PRESET', 'cognito needs AUTH_ISSUER (the embedded dev issuer signs RFC 9068 tokens)');
+    if (audienceValue !== null) throw new ConfigError('AUTH_AUDIENCE', 'cannot be checked with AUTH_PRESET=cognito (its access tokens have no aud); set AUTH_ALLOWED_CLIENT_IDS');
+    if (allowedClientIds === null) {
+      throw new ConfigError('AUTH_ALLOWED_CLIENT_IDS', 'is required with AUTH_PRESET=cognito (Cognito access tokens have no aud)');
+    }
+  } else if (issuer !== null && audienceValue === null) {
+    throw new ConfigError('AUTH_AUDIENCE', 'is required when AUTH_ISSUER is set (your API identifier)');
   }
 
   const devIssuer: DevIssuerConfig | null =
@@ -130,6 +137,7 @@ export function readConfig(env: Env): ServerConfig {
       ? {
           host: loopbackHost(env),
           port: integer(env, 'DEV_ISSUER_PORT', 4001, 0, 65535),
+          audience: audienceValue ?? DEV_AUDIENCE,
         }
       : null;
   if (issuer === null && production) {
@@ -141,7 +149,7 @@ export function readConfig(env: Env): ServerConfig {
     port: integer(env, 'PORT', 4000, 0, 65535),
     auth: {
       issuer,
-      audience: audienceValue ?? DEV_AUDIENCE,
+      audience: preset === 'cognito' ? null : (audienceValue ?? DEV_AUDIENCE),
       jwksUri,
       preset,
       clientClaim,

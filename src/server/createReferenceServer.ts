@@ -51,7 +51,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const { logger } = dependencies;
   const { authenticate } = createAuthenticator({
     issuer: config.auth.issuer,
-    audience: config.auth.audience,
+    ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
     algorithms: config.auth.algorithms,
     allowAnonymous: config.auth.allowAnonymous,

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       devIssuer = await startDevIssuer({
         host: config.devIssuer.host,
         port: config.devIssuer.port,
-        audience: config.auth.audience,
+        audience: config.devIssuer.audience,
         clientClaim: config.auth.clientClaim ?? DEFAULT_CLIENT_CLAIM,
         clients: devClients,
       });
@@ -74,8 +74,8 @@ async function main(): Promise<void> {
   }
 
   logger.info({ url: server.url, issuer: devIssuer?.issuer ?? config.auth.issuer, audience: config.auth.audience }, 'Reference API ready');
-  if (devIssuer !== null) {
-    process.stdout.write(nextSteps({ apiUrl: server.url, issuer: devIssuer.issuer, issuerPort: devIssuer.port, audience: config.auth.audience, clients: devClients }));
+  if (devIssuer !== null && config.devIssuer !== null) {
+    process.stdout.write(nextSteps({ apiUrl: server.url, issuer: devIssuer.issuer, issuerPort: devIssuer.port, audience: config.devIssuer.audience, clients: devClients }));
   }
 }
 

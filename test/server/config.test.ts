@@ -40,9 +40,10 @@ describe('readConfig', () => {
     expect(config.auth.preset).toBe('auth0');
   });
 
-  it('reads the client id list that the cognito preset needs', () => {
-    const config = readConfig({ AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/pool', AUTH_AUDIENCE: 'api', AUTH_PRESET: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'a1, b2' });
+  it('reads the client id list that the cognito preset needs instead of an audience', () => {
+    const config = readConfig({ AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/pool', AUTH_PRESET: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'a1, b2' });
     expect(config.auth.allowedClientIds).toEqual(['a1', 'b2']);
+    expect(config.auth.audience).toBeNull();
   });
 
   it('reads every variable', () => {
@@ -94,7 +95,9 @@ describe('readConfig', () => {
     [{ AUTH_ISSUER: 'https://tenant.auth0.com/' }, 'AUTH_AUDIENCE', /required when AUTH_ISSUER is set/],
     [{ AUTH_JWKS_URI: 'https://x.example/jwks' }, 'AUTH_JWKS_URI', /needs AUTH_ISSUER/],
     [{ AUTH_PRESET: 'auth1' }, 'AUTH_PRESET', /must be one of .*auth0.*rfc9068.*\(got "auth1"\)/],
-    [{ AUTH_ISSUER: 'https://i.example/', AUTH_AUDIENCE: 'api', AUTH_PRESET: 'cognito' }, 'AUTH_ALLOWED_CLIENT_IDS', /required with AUTH_PRESET=cognito/],
+    [{ AUTH_ISSUER: 'https://i.example/', AUTH_PRESET: 'cognito' }, 'AUTH_ALLOWED_CLIENT_IDS', /required with AUTH_PRESET=cognito/],
+    [{ AUTH_ISSUER: 'https://i.example/', AUTH_AUDIENCE: 'api', AUTH_PRESET: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'a1' }, 'AUTH_AUDIENCE', /cannot be checked with AUTH_PRESET=cognito/],
+    [{ AUTH_PRESET: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'a1' }, 'AUTH_PRESET', /cognito needs AUTH_ISSUER/],
     [{ AUTH_ALGORITHMS: 'RS256,none' }, 'AUTH_ALGORITHMS', /got "none"/],
     [{ AUTH_ALGORITHMS: 'HS256' }, 'AUTH_ALGORITHMS', /got "HS256"/],
     [{ AUTH_ALGORITHMS: 'RS256,,PS256' }, 'AUTH_ALGORITHMS', /without empty items/],

@@ -138,10 +138,12 @@ describe('reference server HTTP edge', () => {
     expect(answer.headers['www-authenticate']).toContain('error="invalid_request"');
   });
 
-  it('treats a token only in the query string as no credentials: 401', async () => {
+  it('treats a token only in the query string as no credentials: 401, and no data', async () => {
     const answer = await send(server.url, { path: `/graphql?access_token=${token}`, headers: json, body: viewerQuery });
     expect(answer.status).toBe(401);
     expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
+    expect(answer.json).toEqual({ errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(answer.text).not.toContain('acme-gold');
   });
 
   it('refuses a body over MAX_BODY_BYTES before parsing it: 413 with a JSON GraphQL error', async () => {
@@ -205,6 +207,39 @@ describe('reference server HTTP edge', () => {
   it('answers 404 off /graphql', async () => {
     const answer = await send(server.url, { method: 'GET', path: '/admin' });
     expect(answer.status).toBe(404);
+  });
+});
+
+describe('reference server with AUTH_PRESET=cognito (no aud; client ids instead)', () => {
+  let issuer: TestIssuer;
+  let server: ReferenceServer;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    const config = readConfig({ AUTH_ISSUER: issuer.url, AUTH_PRESET: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'c0gn1t0', PORT: '0', LOG_LEVEL: 'silent' });
+    if (config.auth.issuer === null) throw new Error('unreachable');
+    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: config.auth.issuer } }, { logger });
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  const cognitoToken = (clientId: string): string =>
+    issuer.sign({ aud: undefined, sub: clientId, client_id: clientId, token_use: 'access', scope: 'catalog/read' });
+
+  it('serves a machine token of an allowed client id', async () => {
+    const answer = await send(server.url, { headers: { ...json, authorization: `Bearer ${cognitoToken('c0gn1t0')}` }, body: viewerQuery });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ data: { viewer: { kind: 'MACHINE', client: { id: 'c0gn1t0', name: null, metadata: null }, scopes: ['catalog/read'] } } });
+  });
+
+  it('refuses a client id that is not listed: 401 invalid_token, nothing internal', async () => {
+    const answer = await send(server.url, { headers: { ...json, authorization: `Bearer ${cognitoToken('someone-else')}` }, body: viewerQuery });
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}", error="invalid_token", error_description="The access token claims are invalid"`);
+    expect(answer.json.data).toBeUndefined();
+    expectNoInternals(answer);
   });
 });
 

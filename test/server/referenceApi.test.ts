@@ -3,7 +3,7 @@
  * issuer (oidc-provider) over HTTP, the real server, and a visibly different slice per client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/server/config.js';
+import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
@@ -37,7 +37,7 @@ describe('reference API per demo client', () => {
 
   beforeAll(async () => {
     const base = readConfig({ DEV_ISSUER_PORT: '0' });
-    issuer = await startDevIssuer({ host: '127.0.0.1', port: 0, audience: base.auth.audience, clientClaim: 'https://allow-clients.dev/client', clients });
+    issuer = await startDevIssuer({ host: '127.0.0.1', port: 0, audience: base.devIssuer?.audience ?? DEV_AUDIENCE, clientClaim: 'https://allow-clients.dev/client', clients });
     filter = await createReferenceServer(configFor({}), { logger });
     reject = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject' }), { logger });
     const endpoints = await discover(issuer.issuer);
