@@ -6,13 +6,16 @@
  * 5. 1,000 distinct valid tokens, one picked at random per request, against the same server with no
  *    authentication (the floor: same edge, Apollo settings, schema and resolvers, but neither the
  *    library's authorization nor a token to read or verify). For diagnosis, also the same server
- *    with authorization on but no authentication (anonymous access, default policy `public`).
+ *    with authorization on but no authentication (anonymous access, default policy `public`), and
+ *    the reference server with its per-client rate limiter on at an allowance the load never uses
+ *    up (what counting costs; every other server runs with rate limiting off).
  *    Same query, same expected body everywhere.
  * 6. The same server, 2×C connections: in the flood run, C of them send a token with a fresh random
  *    `kid` on every request; in the no-flood run, all 2×C send valid tokens. The ratio is the
  *    throughput of the C valid connections with the flood over without it. Also the C valid
  *    connections alone (for information) and the JWKS fetches the flood caused.
- * Rounds alternate (A, B, then B, A); ratios are the median of per-round ratios.
+ * Scenario 5 rotates the order of its contenders every round, scenario 6 rotates its three runs;
+ * ratios are the median of per-round ratios.
  */
 import { VERIFIER_DEFAULTS } from '../../src/index.js';
 import { startTestIssuer } from '../../test/helpers/testIssuer.js';
@@ -20,6 +23,7 @@ import type { TestIssuer } from '../../test/helpers/testIssuer.js';
 import { startWorker } from '../http/child.js';
 import type { Worker } from '../http/child.js';
 import type { GroupResult, LoadGroup, LoadSpec } from '../http/loadWorker.js';
+import { roundOrder } from '../lib/interleave.js';
 import { fmt, ratio } from '../lib/results.js';
 import type { Measurement, Ratio, ScenarioResult, Target } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
@@ -34,6 +38,8 @@ interface Servers {
   readonly auth: { worker: Worker; url: string };
   readonly floor: { worker: Worker; url: string };
   readonly authzOnly: { worker: Worker; url: string };
+  /** The reference server with the rate limiter on (an allowance the load never exhausts). */
+  readonly limited: { worker: Worker; url: string };
   readonly tokens: string[];
   readonly expectedBody: string;
   /** The environment the floor server was started with. */
@@ -60,15 +66,24 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
     startWorker('serverWorker.ts', 1),
     startWorker('serverWorker.ts', 1),
     startWorker('serverWorker.ts', 1),
+    startWorker('serverWorker.ts', 1),
   ]);
   for (const outcome of started) if (outcome.status === 'fulfilled') track(outcome.value);
   const failure = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure !== undefined) throw failure.reason;
-  const [load, authWorker, floorWorker, authzWorker] = started.map((outcome) => (outcome as PromiseFulfilledResult<Worker>).value) as [Worker, Worker, Worker, Worker];
+  const [load, authWorker, floorWorker, authzWorker, limitedWorker] = started.map((outcome) => (outcome as PromiseFulfilledResult<Worker>).value) as [
+    Worker,
+    Worker,
+    Worker,
+    Worker,
+    Worker,
+  ];
   const anonymous = { ...baseEnv, AUTH_ALLOW_ANONYMOUS: 'true' };
   const auth = await authWorker.call<{ url: string }>({ type: 'start', env: baseEnv }, 30_000);
   const floor = await floorWorker.call<{ url: string }>({ type: 'start', env: anonymous, bare: true }, 30_000);
   const authzOnly = await authzWorker.call<{ url: string }>({ type: 'start', env: { ...anonymous, AUTHZ_DEFAULT_POLICY: 'public' } }, 30_000);
+  // 10,000,000 requests per minute per client: counted on every request, never refused here.
+  const limited = await limitedWorker.call<{ url: string }>({ type: 'start', env: { ...baseEnv, RATE_LIMIT_REQUESTS: '10000000' } }, 30_000);
   // Every server must give the same answer, and the reference server must refuse a missing token.
   const viaAuth = await post(auth.url, tokens[0] as string);
   const refused = await post(auth.url, null);
@@ -78,12 +93,23 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
     const answer = await post(url, null);
     if (answer.status !== 200 || answer.body !== viaAuth.body) throw new Error(`the ${name} server answered differently (${answer.status}): ${answer.body.slice(0, 300)}`);
   }
+  const viaLimited = await fetch(limited.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0] as string}` },
+    body: QUERY,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const limitedBody = await viaLimited.text();
+  if (viaLimited.status !== 200 || limitedBody !== viaAuth.body || viaLimited.headers.get('ratelimit') === null) {
+    throw new Error(`the rate-limited server answered ${viaLimited.status} (RateLimit: ${String(viaLimited.headers.get('ratelimit'))}): ${limitedBody.slice(0, 300)}`);
+  }
   return {
     issuer,
     load,
     auth: { worker: authWorker, url: auth.url },
     floor: { worker: floorWorker, url: floor.url },
     authzOnly: { worker: authzWorker, url: authzOnly.url },
+    limited: { worker: limitedWorker, url: limited.url },
     tokens,
     expectedBody: viaAuth.body,
     floorEnv: anonymous,
@@ -180,10 +206,16 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     const floorGroup = valid('floor', []);
 
     // Scenario 5: warm every server, then rotate the order of the three each round.
-    type Which = 'auth' | 'floor' | 'authz';
-    const urlOf: Record<Which, string> = { auth: servers.auth.url, floor: servers.floor.url, authz: servers.authzOnly.url };
-    const workerOf: Record<Which, Worker> = { auth: servers.auth.worker, floor: servers.floor.worker, authz: servers.authzOnly.worker };
-    for (const which of ['auth', 'floor', 'authz'] as const) await runLoad(servers, workerOf[which], urlOf[which], sizes.httpWarmupSec, [which === 'auth' ? authGroup : floorGroup]);
+    type Which = 'auth' | 'floor' | 'authz' | 'limited';
+    const urlOf: Record<Which, string> = { auth: servers.auth.url, floor: servers.floor.url, authz: servers.authzOnly.url, limited: servers.limited.url };
+    const workerOf: Record<Which, Worker> = {
+      auth: servers.auth.worker,
+      floor: servers.floor.worker,
+      authz: servers.authzOnly.worker,
+      limited: servers.limited.worker,
+    };
+    const groupOf = (which: Which): LoadGroup => (which === 'auth' || which === 'limited' ? authGroup : floorGroup);
+    for (const which of ['auth', 'floor', 'authz', 'limited'] as const) await runLoad(servers, workerOf[which], urlOf[which], sizes.httpWarmupSec, [groupOf(which)]);
     // The load generator's ceiling: a trivial server on the same core answering the same body.
     const ceiling = new Series('load generator ceiling (trivial node:http server, same body; information)');
     const trivial = await servers.floor.worker.call<{ url: string }>({ type: 'stop' }, 10_000).then(async () => {
@@ -199,16 +231,18 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
     const auth = new Series(`reference server, ${sizes.distinctTokens.toLocaleString('en-US')} distinct tokens`);
     const floor = new Series('same server, no authentication (floor)');
     const authz = new Series('same server, authorization only (anonymous, policy public; information)');
-    const seriesOf: Record<Which, Series> = { auth, floor, authz };
-    const orders: Which[][] = [['auth', 'floor', 'authz'], ['authz', 'floor', 'auth'], ['floor', 'auth', 'authz']];
+    const limited = new Series('reference server with the per-client rate limiter on (allowance never used up; information)');
+    const seriesOf: Record<Which, Series> = { auth, floor, authz, limited };
+    const contenders: readonly Which[] = ['auth', 'floor', 'authz', 'limited'];
     for (let round = 0; round < sizes.httpRounds; round += 1) {
-      for (const which of orders[round % orders.length] as Which[]) {
-        const run = await runLoad(servers, workerOf[which], urlOf[which], sizes.httpRoundSec, [which === 'auth' ? authGroup : floorGroup]);
+      for (const index of roundOrder(contenders.length, round)) {
+        const which = contenders[index] as Which;
+        const run = await runLoad(servers, workerOf[which], urlOf[which], sizes.httpRoundSec, [groupOf(which)]);
         seriesOf[which].add(run.results[0] as GroupResult, true);
         seriesOf[which].addCpu(run);
       }
     }
-    const m5 = [...auth.measurements(), ...floor.measurements(), ...authz.measurements(), ceiling.measurements()[0] as Measurement];
+    const m5 = [...auth.measurements(), ...floor.measurements(), ...authz.measurements(), ...limited.measurements(), ceiling.measurements()[0] as Measurement];
     const r5: Ratio[] = [];
     const rpsRatio = ratio(m5, `${auth.name}: requests/s`, `${floor.name}: requests/s`, 'requests/s: reference server / floor');
     if (rpsRatio !== null) r5.push(rpsRatio);
@@ -217,6 +251,8 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
       ratio(m5, `${auth.name}: requests/s`, `${authz.name}: requests/s`, 'requests/s: reference server / authorization only'),
       ratio(m5, `${auth.name}: server CPU per response`, `${floor.name}: server CPU per response`, 'server CPU per response: reference server / floor (information; robust to other load)'),
       ratio(m5, `${authz.name}: server CPU per response`, `${floor.name}: server CPU per response`, 'server CPU per response: authorization only / floor (information)'),
+      ratio(m5, `${limited.name}: requests/s`, `${auth.name}: requests/s`, 'requests/s: rate limiter on / off (information)'),
+      ratio(m5, `${limited.name}: server CPU per response`, `${auth.name}: server CPU per response`, 'server CPU per response: rate limiter on / off (information)'),
     ]) {
       if (value !== null) r5.push(value);
     }
@@ -237,6 +273,8 @@ export async function httpScenarios(sizes: Sizes, track: (worker: Worker) => voi
         'every request picks one of the tokens at random (so the claim cache sees them all in rotation); every response is checked (HTTP 200 and the exact expected body). ' +
         'The floor is the same reference server (same HTTP edge, Apollo settings, schema and resolvers) without the library\'s authorization, with anonymous access on and no Authorization header: ' +
         'nothing of authentication or authorization runs. "Authorization only" keeps the library\'s authorization (default policy `public`) without a token, to split the cost between the two. ' +
+        'Every server runs with rate limiting off (RATE_LIMIT_REQUESTS=0) except the one marked "rate limiter on", which counts every request at an allowance of 10,000,000 per minute per client (never refused; its answers are checked like the others). ' +
+        'Contenders run in an order that rotates every round. ' +
         `Query: \`${JSON.parse(QUERY).query}\`.`,
       measurements: m5,
       ratios: r5,
