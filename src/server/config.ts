@@ -77,6 +77,13 @@ export interface ServerConfig {
   /** Request bodies larger than this are refused with 413. */
   readonly maxBodyBytes: number;
   /**
+   * How long a client may take to send its request headers, and its whole request, in ms
+   * (`HEADERS_TIMEOUT`, `REQUEST_TIMEOUT`): a slower client gets 408 and its connection is closed.
+   */
+  readonly timeouts: { readonly headersMs: number; readonly requestMs: number };
+  /** Most simultaneous connections (`MAX_CONNECTIONS`); 0 for no cap. */
+  readonly maxConnections: number;
+  /**
    * Requests per client (per address for anonymous callers) per window, before tiers scale it
    * (`RATE_LIMIT_REQUESTS`, `RATE_LIMIT_WINDOW`); null when `RATE_LIMIT_REQUESTS=0` turns rate limiting off.
    */
@@ -165,6 +172,8 @@ export function readConfig(env: Env): ServerConfig {
     production,
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    timeouts: timeouts(env),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 0, 0, 1_000_000),
     rateLimit: rateLimit(env),
     devIssuer,
   };
@@ -209,6 +218,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const parsed = Number(value);
   if (parsed < min || parsed > max) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${value}")`);
   return parsed;
+}
+
+/** HEADERS_TIMEOUT and REQUEST_TIMEOUT, in seconds; the headers are part of the request, so they cannot take longer. */
+function timeouts(env: Env): { headersMs: number; requestMs: number } {
+  const headers = integer(env, 'HEADERS_TIMEOUT', 10, 1, 300);
+  const request = integer(env, 'REQUEST_TIMEOUT', 30, 1, 3600);
+  if (request < headers) throw new ConfigError('REQUEST_TIMEOUT', `must be at least HEADERS_TIMEOUT (${headers} s; got ${request} s)`);
+  return { headersMs: headers * 1000, requestMs: request * 1000 };
 }
 
 /** RATE_LIMIT_REQUESTS (0 turns it off) and RATE_LIMIT_WINDOW; the largest tier multiplier (10) must stay in range. */

@@ -150,7 +150,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   };
 
   const accessLog = logger.isLevelEnabled('debug');
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('x-content-type-options', 'nosniff');
     if (accessLog) {
       const started = process.hrtime.bigint();
@@ -171,9 +171,18 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       logger.error({ err: error }, 'Unexpected error at the HTTP edge');
       sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });
-  });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  };
+  const server = createServer(
+    {
+      headersTimeout: config.timeouts.headersMs,
+      requestTimeout: config.timeouts.requestMs,
+      // How often node:http looks for connections past those deadlines (every 30 s by default, which
+      // would let a slow client hold its connection up to 30 s past HEADERS_TIMEOUT).
+      connectionsCheckingInterval: Math.min(1000, config.timeouts.headersMs),
+    },
+    onRequest,
+  );
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {

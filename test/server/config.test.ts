@@ -28,7 +28,9 @@ describe('readConfig', () => {
       production: false,
       introspection: true,
       maxBodyBytes: 1024 * 1024,
-      devIssuer: { host: '127.0.0.1', port: 4001 },
+      timeouts: { headersMs: 10_000, requestMs: 30_000 },
+      maxConnections: 0,
+      devIssuer: { host: '127.0.0.1', port: 4001, audience: DEV_AUDIENCE },
     });
   });
 
@@ -63,6 +65,9 @@ describe('readConfig', () => {
       PORT: '0',
       HOST: '0.0.0.0',
       MAX_BODY_BYTES: '2048',
+      HEADERS_TIMEOUT: '5',
+      REQUEST_TIMEOUT: '20',
+      MAX_CONNECTIONS: '500',
     });
     expect(config).toMatchObject({
       host: '0.0.0.0',
@@ -79,6 +84,8 @@ describe('readConfig', () => {
       production: true,
       introspection: true,
       maxBodyBytes: 2048,
+      timeouts: { headersMs: 5000, requestMs: 20_000 },
+      maxConnections: 500,
     });
   });
 
@@ -113,6 +120,10 @@ describe('readConfig', () => {
     [{ RATE_LIMIT_WINDOW: '0' }, 'RATE_LIMIT_WINDOW', /^RATE_LIMIT_WINDOW must be an integer between 1 and 86400 \(got "0"\)$/],
     [{ RATE_LIMIT_WINDOW: '1.5' }, 'RATE_LIMIT_WINDOW', /integer between 1 and 86400 \(got "1.5"\)/],
     [{ RATE_LIMIT_WINDOW: '86401' }, 'RATE_LIMIT_WINDOW', /integer between 1 and 86400/],
+    [{ HEADERS_TIMEOUT: '0' }, 'HEADERS_TIMEOUT', /integer between 1 and 300 \(got "0"\)/],
+    [{ REQUEST_TIMEOUT: 'soon' }, 'REQUEST_TIMEOUT', /integer between 1 and 3600/],
+    [{ HEADERS_TIMEOUT: '20', REQUEST_TIMEOUT: '10' }, 'REQUEST_TIMEOUT', /must be at least HEADERS_TIMEOUT \(20 s; got 10 s\)/],
+    [{ MAX_CONNECTIONS: '-1' }, 'MAX_CONNECTIONS', /integer between 0 and 1000000/],
     [{ DEV_ISSUER_HOST: '0.0.0.0' }, 'DEV_ISSUER_HOST', /loopback/],
     [{ DEV_ISSUER_PORT: '-1' }, 'DEV_ISSUER_PORT', /integer/],
     [{ NODE_ENV: 'production' }, 'AUTH_ISSUER', /required when NODE_ENV=production/],
