@@ -126,8 +126,15 @@ export class AccessError extends AllowClientsError {
     );
     this.coordinate = options.coordinate;
     this.requiredScopes = options.requiredScopes;
+    // A denial is a decision, not a fault, and it is cached with the decision: no stack. Until a
+    // stack is read, V8 keeps the frames it was captured from, closures over the request's document
+    // included; capturing again "below" a function that is never on the stack keeps no frame.
+    Error.captureStackTrace(this, NOT_ON_THE_STACK);
   }
 }
+
+/** Never called: see AccessError's constructor. */
+function NOT_ON_THE_STACK(): void {}
 
 /** The issuer's keys cannot be had right now: the server's fault, not the caller's (HTTP 503). */
 export class ServiceError extends AllowClientsError {

@@ -45,7 +45,6 @@ export const MAX_LOGGED_COORDINATES = 50;
 
 /** The authorization decision for one operation and one caller. */
 export interface OperationDecision {
-  readonly operation: OperationDefinitionNode;
   readonly operationName: string | null;
   readonly operationType: OperationTypeNode;
   /** Denied selections, in document order; empty when the caller may run everything it asked for. */
@@ -57,13 +56,20 @@ export interface OperationDecision {
    * and any denial in a mutation in every mode (no partial writes). Null otherwise.
    */
   readonly refusal: AccessError | null;
-  /** The fragments the walk read, by name: a cached decision is reused only with the same ones. */
-  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode | undefined>;
   /**
    * The denials by coordinate, at most {@link MAX_LOGGED_COORDINATES} (in document order), for the
    * one log line a denied request writes: its size follows the schema, not the operation.
    */
   readonly deniedCoordinates: readonly DeniedCoordinate[];
+}
+
+/**
+ * A decision and the fragments its walk read, by name: a cached decision may be reused only with the
+ * same ones. Kept apart from the decision, which holds no part of the document.
+ */
+export interface DecisionWithFragments {
+  readonly decision: OperationDecision;
+  readonly fragmentsRead: ReadonlyMap<string, FragmentDefinitionNode | undefined>;
 }
 
 /** Looks up a fragment of the operation's document by name. */
@@ -91,7 +97,7 @@ export function decideOperation(
   fragments: FragmentLookup,
   principal: Principal | null,
   mode: EnforcementMode,
-): OperationDecision {
+): DecisionWithFragments {
   const verdicts = new Map<string, AccessError | null>();
   const denials: Denial[] = [];
   const denied = new Map<string, AccessError>();
@@ -157,16 +163,15 @@ export function decideOperation(
 
   const root = schema.getRootType(operation.operation);
   if (root !== undefined && root !== null) visit(operation.selectionSet, root, null);
-  return Object.freeze({
-    operation,
+  const decision: OperationDecision = Object.freeze({
     operationName: operation.name?.value ?? null,
     operationType: operation.operation,
     denials: Object.freeze(denials),
     denied,
     refusal: denials.length > 0 && (mode === 'reject' || operation.operation === 'mutation') ? refusalOf(denials) : null,
-    fragments: fragmentsRead,
     deniedCoordinates: summarize(denials),
   });
+  return { decision, fragmentsRead };
 }
 
 /** One entry per denied coordinate, in the order first met. */
@@ -199,6 +204,14 @@ function refusalOf(denials: readonly Denial[]): AccessError {
 
 function pathToKeys(link: PathLink): string[] {
   const keys: string[] = [];
-  for (let current: PathLink | null = link; current !== null; current = current.prev) keys.push(current.key);
+  for (let current: PathLink | null = link; current !== null; current = current.prev) keys.push(detached(current.key));
   return keys.reverse();
+}
+
+/**
+ * A copy of a name read from the document that does not keep the document's text alive: V8 makes a
+ * long substring a view into its parent string, and a cached decision outlives the request.
+ */
+function detached(key: string): string {
+  return key.length < 13 ? key : (JSON.parse(JSON.stringify(key)) as string);
 }

@@ -1,4 +1,5 @@
-import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
 import type { CompiledRules } from './compileRules.js';
@@ -21,9 +22,9 @@ export interface EnforcementOptions {
   /** Where denials are logged (client id, coordinate, operation name). Default: nowhere. */
   readonly logger?: Logger;
   /**
-   * How many decisions are kept per operation, one per caller access key (default 10,000). Decisions
-   * are held only while the server holds the parsed operation (Apollo Server's document cache), and
-   * are freed with it.
+   * How many (operation, access key) decisions are kept, least recently used evicted (default
+   * 10,000). The cache also holds at most 20 × cacheSize denied selections in all, and never keeps a
+   * parsed document alive.
    */
   readonly cacheSize?: number;
 }
@@ -59,31 +60,30 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
   const { mode, logger, cacheSize } = assertEnforcementOptions(options);
-  // Keyed by the operation node's identity (servers reuse parsed documents), then by access key: two
-  // principals with one access key are decided alike by construction (see Principal.accessKey). A
-  // decision can only be found again through its operation node, so it lives exactly as long as that
-  // node: a WeakMap, and not an LRU of all decisions, which would keep every document it saw (each
-  // decision refers to its operation and fragments) long after the server dropped it.
-  const decisions = new WeakMap<OperationDefinitionNode, Map<string, OperationDecision>>();
+  // Keyed by the operation node's identity (servers reuse parsed documents) and the access key: two
+  // principals with one access key are decided alike by construction (see Principal.accessKey). One
+  // budget for every operation: at most cacheSize decisions, and at most DENIAL_UNITS_PER_ENTRY ×
+  // cacheSize units of size, a decision counting 1 plus its denied selections. A decision holds no
+  // part of the document (the fragments it read are kept as ids), so the cache never keeps a
+  // document alive after the server dropped it.
+  const cache = new LRUCache<string, CachedDecision>({
+    max: cacheSize,
+    maxSize: cacheSize * DENIAL_UNITS_PER_ENTRY,
+    sizeCalculation: (entry) => 1 + entry.decision.denials.length,
+  });
   const enforcement: Enforcement = {
     schema,
     rules,
     mode,
     logger,
     decide(operation, fragments, principal) {
-      let byAccessKey = decisions.get(operation);
-      if (byAccessKey === undefined) {
-        byAccessKey = new Map();
-        decisions.set(operation, byAccessKey);
-      }
-      const key = principal === null ? ANONYMOUS_KEY : principal.accessKey;
-      let decision = byAccessKey.get(key);
-      if (decision === undefined || !sameFragments(decision, fragments)) {
-        decision = decideOperation(rules, schema, operation, fragments, principal, mode);
-        // Oldest first out once full (a Map iterates in insertion order).
-        if (byAccessKey.size >= cacheSize && !byAccessKey.has(key)) byAccessKey.delete(byAccessKey.keys().next().value as string);
-        byAccessKey.set(key, decision);
-      }
+      const key = `${idOf(operation)}\u0000${principal === null ? ANONYMOUS_KEY : principal.accessKey}`;
+      const cached = cache.get(key);
+      if (cached !== undefined && sameFragments(cached.fragmentIds, fragments)) return cached.decision;
+      const { decision, fragmentsRead } = decideOperation(rules, schema, operation, fragments, principal, mode);
+      const fragmentIds: [string, number][] = [];
+      for (const [name, fragment] of fragmentsRead) fragmentIds.push([name, fragment === undefined ? 0 : idOf(fragment)]);
+      cache.set(key, { decision, fragmentIds });
       return decision;
     },
   };
@@ -91,8 +91,33 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
   return enforcement;
 }
 
+/** A cached decision and the ids of the fragments it read (0 for a name the document lacked). */
+interface CachedDecision {
+  readonly decision: OperationDecision;
+  readonly fragmentIds: readonly (readonly [string, number])[];
+}
+
+/** The cache's size budget per entry, in units of 1 + denied selections. */
+const DENIAL_UNITS_PER_ENTRY = 20;
+
+/** Ids of parsed nodes, by identity, without keeping the nodes alive. */
+const nodeIds = new WeakMap<OperationDefinitionNode | FragmentDefinitionNode, number>();
+let nextNodeId = 1;
+
+function idOf(node: OperationDefinitionNode | FragmentDefinitionNode): number {
+  let id = nodeIds.get(node);
+  if (id === undefined) {
+    id = nextNodeId++;
+    nodeIds.set(node, id);
+  }
+  return id;
+}
+
 /** The cached decision read these fragments; a document that pairs the operation with others is decided anew. */
-function sameFragments(decision: OperationDecision, fragments: FragmentLookup): boolean {
-  for (const [name, fragment] of decision.fragments) if (fragments(name) !== fragment) return false;
+function sameFragments(fragmentIds: CachedDecision['fragmentIds'], fragments: FragmentLookup): boolean {
+  for (const [name, id] of fragmentIds) {
+    const fragment = fragments(name);
+    if ((fragment === undefined ? 0 : nodeIds.get(fragment)) !== id) return false;
+  }
   return true;
 }

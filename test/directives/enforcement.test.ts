@@ -2,12 +2,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { execute, parse, type ExecutionResult } from 'graphql';
+import { execute, parse, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import type { AuthContext } from '../../src/auth/context.js';
 import { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
 import { allowClients } from '../../src/directives/allowClients.js';
 import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
+import { enforcementOf } from '../../src/directives/enforcement.js';
 import { authDirectiveTypeDefs } from '../../src/directives/typeDefs.js';
 import { makeSchema, callers, SECRET, startServer, useServer, type Calls, type Outcome } from './fixtures.js';
 
@@ -348,6 +349,33 @@ describe('decision cache', () => {
       gc();
     }
     expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+  });
+
+  it('keeps at most cacheSize decisions over all operations, least recently used evicted', () => {
+    const schema = applyAllowClients(makeSchema({}), { cacheSize: 2 });
+    const enforcement = enforcementOf(schema);
+    if (enforcement === undefined) throw new Error('no enforcement');
+    const operations = [0, 1, 2].map((index) => parse(`query Q${index} { orders { id margin } }`).definitions[0] as OperationDefinitionNode);
+    const decide = (index: number): unknown => enforcement.decide(operations[index] as OperationDefinitionNode, () => undefined, callers.unlisted);
+    const first = [decide(0), decide(1)];
+    expect(decide(0)).toBe(first[0]);
+    decide(2); // evicts Q1, the least recently used
+    expect(decide(0)).toBe(first[0]);
+    expect(decide(1)).not.toBe(first[1]);
+  });
+
+  it('does not cache a decision with more denied selections than its share of the budget (20 per entry)', () => {
+    const schema = applyAllowClients(makeSchema({}), { cacheSize: 1 });
+    const enforcement = enforcementOf(schema);
+    if (enforcement === undefined) throw new Error('no enforcement');
+    const aliases = Array.from({ length: 25 }, (_, index) => `m${index}: margin`).join(' ');
+    const large = parse(`{ orders { ${aliases} } }`).definitions[0] as OperationDefinitionNode;
+    const small = parse('{ orders { margin } }').definitions[0] as OperationDefinitionNode;
+    const decided = enforcement.decide(large, () => undefined, callers.unlisted);
+    expect(decided.denials).toHaveLength(25);
+    expect(enforcement.decide(large, () => undefined, callers.unlisted)).not.toBe(decided);
+    const smallDecision = enforcement.decide(small, () => undefined, callers.unlisted);
+    expect(enforcement.decide(small, () => undefined, callers.unlisted)).toBe(smallDecision);
   });
 });
 
