@@ -152,7 +152,8 @@ export class ServiceError extends AllowClientsError {
 export class LimitError extends AllowClientsError {
   declare readonly code: LimitErrorCode;
 
-  constructor(code: LimitErrorCode, message: string, options: AllowClientsErrorOptions = {}) {
+  /** `ERR_RATE_LIMITED` is built by {@link RateLimitError} only, which carries what its 429 needs (Retry-After, policy). */
+  constructor(code: Exclude<LimitErrorCode, 'ERR_RATE_LIMITED'>, message: string, options: AllowClientsErrorOptions = {}) {
     super(code, message, options);
   }
 }
@@ -182,7 +183,8 @@ export class RateLimitError extends LimitError {
   readonly policy: RatePolicy;
 
   constructor(policy: RatePolicy, retryAfter: number, options: AllowClientsErrorOptions = {}) {
-    super('ERR_RATE_LIMITED', RATE_LIMITED_MESSAGE, options);
+    // The one place that may use this code (LimitError's constructor refuses it to everyone else).
+    super('ERR_RATE_LIMITED' as Exclude<LimitErrorCode, 'ERR_RATE_LIMITED'>, RATE_LIMITED_MESSAGE, options);
     this.policy = policy;
     this.retryAfter = Number.isFinite(retryAfter) ? Math.max(1, Math.ceil(retryAfter)) : 1;
   }

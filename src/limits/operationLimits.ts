@@ -10,7 +10,7 @@ import { checkLimitOptions } from './limitOptions.js';
 import type { LimitValues, OperationLimitsOptions } from './limitOptions.js';
 
 /** Fixed texts for callers; the measured value and the limit go to the log only. */
-export const LIMIT_MESSAGES: Readonly<Record<'depth' | 'aliases' | 'tokens' | 'cost', { code: LimitErrorCode; message: string }>> = {
+export const LIMIT_MESSAGES: Readonly<Record<'depth' | 'aliases' | 'tokens' | 'cost', { code: Exclude<LimitErrorCode, 'ERR_RATE_LIMITED'>; message: string }>> = {
   tokens: { code: 'ERR_TOO_MANY_TOKENS', message: 'The operation has too many tokens' },
   depth: { code: 'ERR_QUERY_TOO_DEEP', message: 'The operation is nested too deeply' },
   aliases: { code: 'ERR_TOO_MANY_ALIASES', message: 'The operation has too many aliases' },

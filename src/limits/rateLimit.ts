@@ -45,16 +45,19 @@ export interface RateLimiter {
  * Creates a per-client rate limiter: a fixed window per key, counted in memory by
  * rate-limiter-flexible's `RateLimiterMemory`, one store per policy.
  *
- * A client is counted by its client id (never its token), so all its tokens and all its instances
- * share one allowance; its tier (client metadata under `tiers.key`, like the operation limits)
- * chooses the allowance. An anonymous caller is counted by its remote address (IPv6 by /64).
+ * A machine is counted by its client id (never its token), so all its tokens and all its instances
+ * share one allowance; a user token by its client id and user id, so that one user of a frontend
+ * cannot use up the allowance of all the others. The client's tier (client metadata under
+ * `tiers.key`, like the operation limits) chooses the allowance. An anonymous caller is counted by
+ * its remote address (IPv6 by /64), and at most `maxAnonymousCallers` of them at once.
  * The window of a key starts with its first request; a refused request still counts but never
  * lengthens the window.
  *
  * Memory is bounded by traffic, not by time: each counter carries an unref'd timer that deletes it
  * when its window ends, so the store only ever holds the keys seen during the last window of each
- * policy (at most the number of distinct clients and anonymous networks in that window; see `size()`,
- * and the test "drops every counter when its window ends"). Counters are per process: several
+ * policy (at most the number of distinct clients, users and anonymous networks in that window, the
+ * last capped by `maxAnonymousCallers`; see `size()`, and the test "drops every counter when its
+ * window ends"). Counters are per process: several
  * replicas each allow the full allowance.
  *
  * @throws TypeError naming the option when an option is wrong.
@@ -68,7 +71,7 @@ export interface RateLimiter {
  * ```
  */
 export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
-  const { defaults, anonymous, tiers, logger } = checkRateLimitOptions(options);
+  const { defaults, anonymous, tiers, maxAnonymousCallers, logger } = checkRateLimitOptions(options);
   const stores = new Map<RatePolicy, RateLimiterMemory>();
   for (const policy of [defaults, anonymous, ...tiers.values.values()]) {
     stores.set(policy, new RateLimiterMemory({ points: policy.requests, duration: policy.window }));
@@ -80,11 +83,36 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     return tier === null ? defaults : (tiers.values.get(tier) ?? defaults);
   };
 
+  // When each anonymous network's current window ends (ms), oldest first: how many are counted.
+  const anonymousEnds: number[] = [];
+  let anonymousHead = 0;
+  const countedAnonymous = (now: number): number => {
+    while (anonymousHead < anonymousEnds.length && (anonymousEnds[anonymousHead] as number) <= now) anonymousHead += 1;
+    if (anonymousHead > 1024 && anonymousHead * 2 > anonymousEnds.length) {
+      anonymousEnds.splice(0, anonymousHead);
+      anonymousHead = 0;
+    }
+    return anonymousEnds.length - anonymousHead;
+  };
+  /** Makes room for a network not counted yet, or refuses it while `maxAnonymousCallers` are counted. */
+  const admitAnonymous = async (store: RateLimiterMemory, key: string): Promise<void> => {
+    if ((await store.get(key)) !== null) return;
+    const now = Date.now();
+    if (countedAnonymous(now) >= maxAnonymousCallers) {
+      const retryAfter = seconds((anonymousEnds[anonymousHead] as number) - now);
+      logger.warn({ code: 'ERR_RATE_LIMITED', address: key, maxAnonymousCallers, retryAfter }, 'anonymous caller refused: maxAnonymousCallers networks are counted');
+      throw new RateLimitError(anonymous, retryAfter, { detail: `${maxAnonymousCallers} anonymous networks counted` });
+    }
+    anonymousEnds.push(now + anonymous.window * 1000);
+  };
+
   const consume = async (caller: RateLimitCaller): Promise<RateLimitState> => {
     const policy = policyFor(caller.principal);
     const store = stores.get(policy);
     if (store === undefined) throw new Error('No counter store for a rate-limit policy');
-    const key = caller.principal === null ? addressKey(caller.address) : caller.principal.client.id;
+    const { principal } = caller;
+    const key = principal === null ? addressKey(caller.address) : principal.user === undefined ? principal.client.id : `${principal.client.id}\u0000${principal.user.id}`;
+    if (principal === null) await admitAnonymous(store, key);
     try {
       const result = await store.consume(key, 1);
       return { policy, remaining: result.remainingPoints, reset: seconds(result.msBeforeNext) };
@@ -95,7 +123,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       logger.info(
         {
           code: 'ERR_RATE_LIMITED',
-          ...(caller.principal === null ? { address: key } : { clientId: key }),
+          ...(principal === null ? { address: key } : { clientId: principal.client.id, ...(principal.user === undefined ? {} : { userId: principal.user.id }) }),
           policy: policy.name,
           requests: policy.requests,
           window: policy.window,

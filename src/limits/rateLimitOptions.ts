@@ -39,6 +39,12 @@ export interface RateLimiterOptions {
   readonly anonymous?: Partial<RateAllowance>;
   /** Per-tier allowances from client metadata. */
   readonly tiers?: RateLimitTiers;
+  /**
+   * Most anonymous networks (IPv4 addresses, IPv6 /64s) counted at once (default 100,000). Past it a
+   * network not already counted is refused (429) until the oldest window ends: memory stays bounded
+   * under a flood from many addresses, and it fails closed.
+   */
+  readonly maxAnonymousCallers?: number;
   /** A pino-compatible logger; refusals are logged at `info` (client id or address, policy, retry after). */
   readonly logger?: Logger;
 }
@@ -49,13 +55,17 @@ export const DEFAULT_RATE_LIMIT: RateAllowance = Object.freeze({ requests: 600, 
 /** Longest window: rate-limiter-flexible expires a key with one `setTimeout`, which must stay below 2^31 ms. */
 const MAX_WINDOW = 86_400;
 const MAX_REQUESTS = 1_000_000_000;
-const OPTION_NAMES = new Set(['default', 'anonymous', 'tiers', 'logger']);
+const OPTION_NAMES = new Set(['default', 'anonymous', 'tiers', 'maxAnonymousCallers', 'logger']);
+
+/** Default of {@link RateLimiterOptions.maxAnonymousCallers}: about 50 MB of counters at most. */
+export const DEFAULT_MAX_ANONYMOUS_CALLERS = 100_000;
 
 /** Options after checking: one policy per tier, plus the default and the anonymous one. */
 export interface CheckedRateLimitOptions {
   readonly defaults: RatePolicy;
   readonly anonymous: RatePolicy;
   readonly tiers: CheckedTiers<RatePolicy>;
+  readonly maxAnonymousCallers: number;
   readonly logger: Logger;
 }
 
@@ -79,7 +89,8 @@ export function checkRateLimitOptions(options: unknown): CheckedRateLimitOptions
     }
     return checkAllowance(allowance, { ...defaults, name: tier }, option, tier);
   });
-  return { defaults, anonymous, tiers, logger: assertLogger(options['logger'], 'logger') };
+  const maxAnonymousCallers = checkInteger(options['maxAnonymousCallers'], DEFAULT_MAX_ANONYMOUS_CALLERS, 'maxAnonymousCallers', 10_000_000);
+  return { defaults, anonymous, tiers, maxAnonymousCallers, logger: assertLogger(options['logger'], 'logger') };
 }
 
 function checkAllowance(value: unknown, fallback: RatePolicy, option: string, name: string): RatePolicy {

@@ -83,7 +83,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   });
   await apollo.start();
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, address: string | null): Promise<void> => {
     // Origin-form targets only: `//x` would parse as a host and throw, an absolute-form target is a proxy's.
     const target = req.url ?? '/';
     if (!target.startsWith('/')) {
@@ -127,7 +127,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
-      const state = await limits.rateLimiter.consume({ principal: context.principal, address: req.socket.remoteAddress ?? null });
+      const state = await limits.rateLimiter.consume({ principal: context.principal, address });
       for (const [name, value] of Object.entries(rateLimitHeaders(state.policy, state.remaining, state.reset))) res.setHeader(name, value);
     }
 
@@ -160,7 +160,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
         logger.debug({ method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'Request');
       });
     }
-    handle(req, res).catch((error: unknown) => {
+    const address = peerAddresses.get(req.socket) ?? req.socket.remoteAddress ?? null;
+    handle(req, res, address).catch((error: unknown) => {
       if (error instanceof AllowClientsError) {
         const challenge = httpChallenge(error, REALM);
         for (const [name, value] of Object.entries(challenge.headers)) res.setHeader(name, value);
@@ -185,7 +186,13 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 
   const sockets = new Set<Socket>();
+  // The peer's address, read as the connection is accepted: once a connection is reset, node:net
+  // can no longer tell it, and a caller that resets right after sending its request must still be
+  // counted under its own address by the rate limiter, not under the shared "unknown" one.
+  const peerAddresses = new WeakMap<Socket, string>();
   server.on('connection', (socket) => {
+    const address = socket.remoteAddress;
+    if (address !== undefined) peerAddresses.set(socket, address);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });

@@ -54,12 +54,32 @@ describe('createRateLimiter', () => {
     expect(error.message).not.toMatch(/acme|3|60/);
   });
 
-  it('counts a client by its id: its users and tokens share one allowance, another client has its own', async () => {
+  it('counts a machine by its client id, a user token by client and user, another client apart', async () => {
     const limiter = createRateLimiter({ default: { requests: 2, window: 60 } });
-    await limiter.consume({ principal: principal('acme', null, 'alice') });
-    await limiter.consume({ principal: principal('acme', null, 'bob') });
+    await consumeTimes(limiter, { principal: principal('acme') }, 2);
     await refusal(limiter, { principal: principal('acme') });
+    // Users of the same client are not refused with it, nor with each other.
+    expect(await consumeTimes(limiter, { principal: principal('acme', null, 'alice') }, 2)).toBe(0);
+    await refusal(limiter, { principal: principal('acme', null, 'alice') });
+    expect((await limiter.consume({ principal: principal('acme', null, 'bob') })).remaining).toBe(1);
     expect((await limiter.consume({ principal: principal('globex') })).remaining).toBe(1);
+  });
+
+  it('counts at most maxAnonymousCallers networks at once, refusing new ones until the oldest window ends (frozen clock)', async () => {
+    vi.useFakeTimers();
+    const limiter = createRateLimiter({ default: { requests: 5, window: 10 }, maxAnonymousCallers: 2 });
+    await limiter.consume({ principal: null, address: '192.0.2.1' });
+    vi.advanceTimersByTime(3000);
+    await limiter.consume({ principal: null, address: '2001:db8:1:2::1' });
+    const full = await refusal(limiter, { principal: null, address: '192.0.2.3' });
+    expect(full.policy.name).toBe('anonymous');
+    expect(full.retryAfter).toBe(7);
+    // Networks already counted keep their allowance, and clients are not affected.
+    expect((await limiter.consume({ principal: null, address: '192.0.2.1' })).remaining).toBe(3);
+    expect((await limiter.consume({ principal: principal('acme') })).remaining).toBe(4);
+    vi.advanceTimersByTime(7001);
+    expect((await limiter.consume({ principal: null, address: '192.0.2.3' })).remaining).toBe(4);
+    await refusal(limiter, { principal: null, address: '192.0.2.4' });
   });
 
   it('gives a client of a configured tier its tier allowance, and an unknown tier the default', async () => {
@@ -161,6 +181,7 @@ describe('createRateLimiter', () => {
     [{ tiers: { key: 'tier', values: { 'go"ld': {} } } }, '"tiers.values" has a tier name that is not 1 to 64 printable ASCII characters without quotes: "go"ld"'],
     [{ logger: { info: () => undefined } }, '"logger" must be a pino-compatible logger with a debug() method'],
     [{ points: 5 }, '"points" is not an option of the rate limiter'],
+    [{ maxAnonymousCallers: 0 }, '"maxAnonymousCallers" must be an integer from 1 to 10000000'],
   ])('refuses %o at construction, naming the option', (options, message) => {
     expect(() => createRateLimiter(options as never)).toThrow(new TypeError(message));
   });
@@ -174,8 +195,8 @@ describe('createRateLimiter', () => {
     const caller = principal('acme');
     await limiter.consume({ principal: { ...caller, claims: { secret: 'eyJhbGciOi.token' } } });
     await refusal(limiter, { principal: caller });
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ code: 'ERR_RATE_LIMITED', clientId: 'acme', policy: 'default', requests: 1, window: 60 });
+    // Exactly these fields: nothing else of the principal (claims, tokens) is written.
+    expect(lines).toEqual([{ code: 'ERR_RATE_LIMITED', clientId: 'acme', policy: 'default', requests: 1, window: 60, retryAfter: expect.any(Number) }]);
     expect(JSON.stringify(lines)).not.toContain('eyJ');
   });
 });
