@@ -11,12 +11,12 @@ import { loadDevClients } from '../../src/server/devClients.js';
 import { startDevIssuer } from '../../src/server/devIssuer.js';
 import type { DevIssuer } from '../../src/server/devIssuer.js';
 import { createLogger } from '../../src/server/logger.js';
-import { createPartnerClient } from './partnerClient.js';
+import { PartnerClientError, createPartnerClient } from './partnerClient.js';
 
 const clients = loadDevClients();
 
-async function startStack(issuerPort = 0, apiPort = 0): Promise<{ issuer: DevIssuer; api: ReferenceServer }> {
-  const config = readConfig({ PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort), LOG_LEVEL: 'silent' });
+async function startStack(issuerPort = 0, apiPort = 0, env: Record<string, string> = {}): Promise<{ issuer: DevIssuer; api: ReferenceServer }> {
+  const config = readConfig({ PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort), LOG_LEVEL: 'silent', ...env });
   if (config.devIssuer === null) throw new Error('unreachable');
   const issuer = await startDevIssuer({ ...config.devIssuer, clientClaim: 'https://allow-clients.dev/client', clients });
   const api = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.issuer } }, { logger: createLogger('silent') });
@@ -100,5 +100,64 @@ describe('examples/partner-client', () => {
       apiUrl: stack.api.url,
     });
     await expect(client.query('{ viewer { kind } }')).rejects.toThrow(/token endpoint refused: invalid_client/);
+  });
+});
+
+describe('examples/partner-client against a rate limit', () => {
+  let stack: { issuer: DevIssuer; api: ReferenceServer };
+
+  beforeAll(async () => {
+    // One request per client per 2 s.
+    stack = await startStack(0, 0, { RATE_LIMIT_REQUESTS: '1', RATE_LIMIT_WINDOW: '2' });
+  });
+  afterAll(async () => {
+    await stack.api.close();
+    await stack.issuer.close();
+  });
+
+  /** A client whose responses are observed (statuses in order), with the real fetch underneath. */
+  function observedClient(
+    clientId: string,
+    secret: string,
+    authMethod: 'client_secret_basic' | 'client_secret_post',
+    maxRetryWaitSeconds?: number,
+  ): { client: ReturnType<typeof createPartnerClient>; statuses: number[] } {
+    const statuses: number[] = [];
+    const client = createPartnerClient({
+      tokenEndpoint: stack.issuer.tokenEndpoint,
+      clientId,
+      clientSecret: secret,
+      authMethod,
+      scope: 'catalog:read',
+      apiUrl: stack.api.url,
+      ...(maxRetryWaitSeconds === undefined ? {} : { maxRetryWaitSeconds }),
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input) === stack.api.url) statuses.push(response.status);
+        return response;
+      },
+    });
+    return { client, statuses };
+  }
+
+  it('waits out a 429 as its Retry-After says, then gets its answer', async () => {
+    const { client, statuses } = observedClient('globex-silver', 'dev-only-globex-silver-secret', 'client_secret_post');
+    await client.query('{ viewer { client { id } } }');
+    const second = await client.query<{ viewer: { client: { id: string } } }>('{ viewer { client { id } } }');
+    expect(second).toEqual({ data: { viewer: { client: { id: 'globex-silver' } } } });
+    expect(statuses).toEqual([200, 429, 200]);
+  });
+
+  it('throws a PartnerClientError with retryAfter when the API asks for a longer wait than it accepts', async () => {
+    const { client, statuses } = observedClient('initech-bronze', 'dev-only-initech-bronze-secret', 'client_secret_basic', 0);
+    await client.query('{ viewer { client { id } } }');
+    const error = await client.query('{ viewer { client { id } } }').then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(PartnerClientError);
+    expect(error).toMatchObject({ status: 429, message: 'Too many requests: retry after the time given in Retry-After' });
+    expect((error as PartnerClientError).retryAfter).toBeGreaterThanOrEqual(1);
+    expect(statuses).toEqual([200, 429]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * What a partner writes to call the API: the client-credentials grant, the access token cached
- * until shortly before it expires, GraphQL queries, and one retry with a fresh token on 401.
+ * until shortly before it expires, GraphQL queries, one retry with a fresh token on 401, and waiting
+ * out a 429 (rate limit) or 503 (the API cannot reach its issuer) as its `Retry-After` says.
  *
  * Works against Auth0 (set `audience`) and any OAuth 2.0 token endpoint, such as the embedded dev
  * issuer of `npm start`. Depends on nothing but `fetch`.
@@ -31,6 +32,12 @@ export interface PartnerClientOptions {
   readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Renew this many seconds before expiry (default 60). */
   readonly refreshSkewSeconds?: number;
+  /**
+   * Longest `Retry-After` (seconds) the client waits out on 429 or 503 before trying again, at most
+   * twice; a longer one is thrown as a {@link PartnerClientError} with `retryAfter`. Default 30;
+   * 0 never waits. Both answers come before the API ran anything, so mutations are retried too.
+   */
+  readonly maxRetryWaitSeconds?: number;
   /** Clock in ms (tests freeze it). Default `Date.now`. */
   readonly now?: () => number;
   /** The fetch to use (default the global one). */
@@ -49,6 +56,8 @@ export class PartnerClientError extends Error {
     message: string,
     readonly status: number,
     readonly wwwAuthenticate: string | null,
+    /** Seconds the API asked to wait (429, 503), or null. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
     this.name = 'PartnerClientError';
@@ -57,7 +66,7 @@ export class PartnerClientError extends Error {
 
 /** A partner's API client. */
 export interface PartnerClient {
-  /** Runs a GraphQL operation; on 401 gets a fresh token and tries once more. */
+  /** Runs a GraphQL operation; on 401 gets a fresh token and tries once more; waits out short 429s and 503s. */
   query<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>>;
   /** Number of tokens fetched so far. */
   readonly tokensFetched: number;
@@ -74,6 +83,7 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
+  const maxWaitSeconds = options.maxRetryWaitSeconds ?? 30;
   let cached: CachedToken | null = null;
   let pending: Promise<CachedToken> | null = null;
   let tokensFetched = 0;
@@ -142,12 +152,21 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
         // The token was revoked, the keys rotated, or our clock is off: one fresh token, one retry.
         response = await send(await token(true), query, variables);
       }
+      // Too many requests, or the API cannot check tokens right now: wait as asked, twice at most.
+      for (let attempt = 0; attempt < 2 && (response.status === 429 || response.status === 503); attempt += 1) {
+        const wait = retryAfterSeconds(response);
+        if (wait === null || wait > maxWaitSeconds) break;
+        await response.arrayBuffer();
+        await new Promise((resolveWait) => setTimeout(resolveWait, wait * 1000));
+        response = await send(await token(false), query, variables);
+      }
       const document = (await response.json().catch(() => null)) as GraphQLResponse<TData> | null;
-      if (response.status === 401 || response.status === 403 || document === null) {
+      if (response.status === 401 || response.status === 403 || response.status === 429 || response.status === 503 || document === null) {
         throw new PartnerClientError(
           document?.errors?.[0]?.message ?? `API answered ${response.status}`,
           response.status,
           response.headers.get('www-authenticate'),
+          retryAfterSeconds(response),
         );
       }
       return document;
@@ -156,6 +175,12 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
       return tokensFetched;
     },
   };
+}
+
+/** `Retry-After` in whole seconds (the API sends seconds, never a date), or null. */
+function retryAfterSeconds(response: Response): number | null {
+  const value = response.headers.get('retry-after');
+  return value !== null && /^\d{1,6}$/.test(value) ? Number(value) : null;
 }
 
 /** A fetch failure from a connection the server closed before answering. */
