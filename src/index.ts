@@ -76,6 +76,8 @@ export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
 export { createRateLimiter } from './limits/rateLimit.js';
+export { rateLimitPlugin } from './limits/rateLimitPlugin.js';
+export type { RateLimitPluginOptions } from './limits/rateLimitPlugin.js';
 export type { RateLimiter, RateLimitCaller, RateLimitState } from './limits/rateLimit.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';

@@ -1,0 +1,66 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { AuthContext } from '../auth/context.js';
+import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import { rateLimitHeaders } from '../http/rateLimitHeaders.js';
+import type { RateLimiter, RateLimitState } from './rateLimit.js';
+
+/** Options of {@link rateLimitPlugin}. */
+export interface RateLimitPluginOptions<TContext extends AuthContext> {
+  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
+  readonly realm: string;
+  /**
+   * The caller's remote address, for anonymous callers (counted per address). Put it in your context
+   * function (`req.socket.remoteAddress`) and return it here; without it, every anonymous caller
+   * shares one allowance. Not used for callers with a principal.
+   */
+  readonly address?: (context: TContext) => string | null | undefined;
+}
+
+/**
+ * The Apollo Server plugin that counts every operation against a {@link RateLimiter} (per client id,
+ * per client and user for user tokens, per address when anonymous), after validation and before
+ * execution, so a refused operation runs no resolver. A refusal is a 429 with `extensions.code`
+ * `RATE_LIMITED`, `Retry-After` and the `RateLimit-Policy` / `RateLimit` fields; every counted
+ * response carries the two fields too.
+ *
+ * Requests refused earlier (no or bad token: 401 from the context function; a document that does
+ * not parse or validate: 400) are not counted: they never execute. The reference server counts
+ * before Apollo Server instead (see `src/server/createReferenceServer.ts`).
+ *
+ * @throws TypeError when `limiter` does not come from `createRateLimiter`, or an option is wrong.
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter({ default: { requests: 600, window: 60 } });
+ * const server = new ApolloServer<AuthContext>({ schema, plugins: [rateLimitPlugin(limiter, { realm: 'api' })] });
+ * ```
+ */
+export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: RateLimitPluginOptions<TContext>): ApolloServerPlugin<TContext> {
+  if (typeof limiter !== 'object' || limiter === null || typeof limiter.consume !== 'function') {
+    throw new TypeError('"limiter" must come from createRateLimiter');
+  }
+  const realm = assertRealm((options as Partial<RateLimitPluginOptions<TContext>> | undefined)?.realm, 'realm');
+  const address = options.address;
+  if (address !== undefined && typeof address !== 'function') throw new TypeError('"address" must be a function of the context');
+
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
+      let state: RateLimitState | null = null;
+      return {
+        async didResolveOperation(requestContext) {
+          const context = requestContext.contextValue;
+          try {
+            state = await limiter.consume({ principal: context.principal ?? null, address: address?.(context) ?? null });
+          } catch (error) {
+            throw toGraphQLError(error, { realm });
+          }
+        },
+        async willSendResponse(requestContext) {
+          if (state === null) return;
+          for (const [name, value] of Object.entries(rateLimitHeaders(state.policy, state.remaining, state.reset))) {
+            requestContext.response.http.headers.set(name, value);
+          }
+        },
+      };
+    },
+  };
+}
