@@ -121,6 +121,7 @@ describe('examples/partner-client against a rate limit', () => {
     secret: string,
     authMethod: 'client_secret_basic' | 'client_secret_post',
     maxRetryWaitSeconds?: number,
+    scope = 'catalog:read',
   ): { client: ReturnType<typeof createPartnerClient>; statuses: number[] } {
     const statuses: number[] = [];
     const client = createPartnerClient({
@@ -128,7 +129,7 @@ describe('examples/partner-client against a rate limit', () => {
       clientId,
       clientSecret: secret,
       authMethod,
-      scope: 'catalog:read',
+      scope,
       apiUrl: stack.api.url,
       ...(maxRetryWaitSeconds === undefined ? {} : { maxRetryWaitSeconds }),
       fetch: async (input, init) => {
@@ -146,6 +147,26 @@ describe('examples/partner-client against a rate limit', () => {
     const second = await client.query<{ viewer: { client: { id: string } } }>('{ viewer { client { id } } }');
     expect(second).toEqual({ data: { viewer: { client: { id: 'globex-silver' } } } });
     expect(statuses).toEqual([200, 429, 200]);
+  });
+
+  it('resends a mutation the rate limit refused before it ran, once the wait is over', async () => {
+    // acme-gold (gold tier: 5 requests per 2 s here) uses up its allowance, then orders.
+    const { client, statuses } = observedClient('acme-gold', 'dev-only-acme-gold-secret', 'client_secret_basic', undefined, 'catalog:read orders:read orders:write');
+    for (let index = 0; index < 5; index += 1) await client.query('{ viewer { client { id } } }');
+    const placed = await client.query<{ placeOrder: { clientId: string; lines: { product: { id: string }; quantity: number }[] } }>(
+      'mutation { placeOrder(input: { lines: [{ productId: "prod-hose", quantity: 2 }] }) { clientId lines { product { id } quantity } } }',
+    );
+    expect(placed.errors, JSON.stringify(placed.errors)).toBeUndefined();
+    expect(placed.data?.placeOrder).toEqual({ clientId: 'acme-gold', lines: [{ product: { id: 'prod-hose' }, quantity: 2 }] });
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 200]);
+  });
+
+  it('refuses a negative or non-finite maxRetryWaitSeconds at construction', () => {
+    for (const value of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => observedClient('globex-silver', 'secret', 'client_secret_post', value)).toThrow(
+        new TypeError('"maxRetryWaitSeconds" must be a number of seconds, 0 or more'),
+      );
+    }
   });
 
   it('throws a PartnerClientError with retryAfter when the API asks for a longer wait than it accepts', async () => {

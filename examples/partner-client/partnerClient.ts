@@ -35,7 +35,8 @@ export interface PartnerClientOptions {
   /**
    * Longest `Retry-After` (seconds) the client waits out on 429 or 503 before trying again, at most
    * twice; a longer one is thrown as a {@link PartnerClientError} with `retryAfter`. Default 30;
-   * 0 never waits. Both answers come before the API ran anything, so mutations are retried too.
+   * 0 never waits. A query is always resent; a mutation only when the answer is the API's own
+   * `RATE_LIMITED` or `SERVICE_UNAVAILABLE` (given before it ran anything), never on a 503 from a proxy.
    */
   readonly maxRetryWaitSeconds?: number;
   /** Clock in ms (tests freeze it). Default `Date.now`. */
@@ -84,6 +85,9 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
   const now = options.now ?? Date.now;
   const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
   const maxWaitSeconds = options.maxRetryWaitSeconds ?? 30;
+  if (typeof maxWaitSeconds !== 'number' || !Number.isFinite(maxWaitSeconds) || maxWaitSeconds < 0) {
+    throw new TypeError('"maxRetryWaitSeconds" must be a number of seconds, 0 or more');
+  }
   let cached: CachedToken | null = null;
   let pending: Promise<CachedToken> | null = null;
   let tokensFetched = 0;
@@ -153,10 +157,11 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
         response = await send(await token(true), query, variables);
       }
       // Too many requests, or the API cannot check tokens right now: wait as asked, twice at most.
-      for (let attempt = 0; attempt < 2 && (response.status === 429 || response.status === 503); attempt += 1) {
+      for (let attempt = 0; attempt < 2 && maxWaitSeconds > 0 && (response.status === 429 || response.status === 503); attempt += 1) {
         const wait = retryAfterSeconds(response);
         if (wait === null || wait > maxWaitSeconds) break;
-        await response.arrayBuffer();
+        if (isMutation(query) && !(await refusedBeforeRunning(response))) break;
+        await response.arrayBuffer().catch(() => undefined);
         await new Promise((resolveWait) => setTimeout(resolveWait, wait * 1000));
         response = await send(await token(false), query, variables);
       }
@@ -175,6 +180,16 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
       return tokensFetched;
     },
   };
+}
+
+/** Whether a 429/503 is the API's own refusal, given before anything ran (read from a clone of the body). */
+async function refusedBeforeRunning(response: Response): Promise<boolean> {
+  const document = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as GraphQLResponse | null;
+  const code = document?.errors?.[0]?.extensions?.['code'];
+  return code === 'RATE_LIMITED' || code === 'SERVICE_UNAVAILABLE';
 }
 
 /** `Retry-After` in whole seconds (the API sends seconds, never a date), or null. */

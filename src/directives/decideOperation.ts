@@ -127,7 +127,7 @@ export function decideOperation(
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments(selection.name.value);
-        fragmentsRead.set(selection.name.value, fragment);
+        fragmentsRead.set(detached(selection.name.value), fragment);
         if (fragment !== undefined && applies(fragment.typeCondition, type)) visit(fragment.selectionSet, type, path);
         continue;
       }
@@ -164,7 +164,7 @@ export function decideOperation(
   const root = schema.getRootType(operation.operation);
   if (root !== undefined && root !== null) visit(operation.selectionSet, root, null);
   const decision: OperationDecision = Object.freeze({
-    operationName: operation.name?.value ?? null,
+    operationName: operation.name === undefined ? null : detached(operation.name.value),
     operationType: operation.operation,
     denials: Object.freeze(denials),
     denied,

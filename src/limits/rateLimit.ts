@@ -83,27 +83,27 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     return tier === null ? defaults : (tiers.values.get(tier) ?? defaults);
   };
 
-  // When each anonymous network's current window ends (ms), oldest first: how many are counted.
-  const anonymousEnds: number[] = [];
-  let anonymousHead = 0;
-  const countedAnonymous = (now: number): number => {
-    while (anonymousHead < anonymousEnds.length && (anonymousEnds[anonymousHead] as number) <= now) anonymousHead += 1;
-    if (anonymousHead > 1024 && anonymousHead * 2 > anonymousEnds.length) {
-      anonymousEnds.splice(0, anonymousHead);
-      anonymousHead = 0;
-    }
-    return anonymousEnds.length - anonymousHead;
-  };
+  // The anonymous networks counted now, with the end of their window (ms), oldest first (a Map keeps
+  // insertion order). Checked and filled synchronously, before any await: two first requests of one
+  // network in the same tick take one place.
+  const anonymousWindows = new Map<string, number>();
   /** Makes room for a network not counted yet, or refuses it while `maxAnonymousCallers` are counted. */
-  const admitAnonymous = async (store: RateLimiterMemory, key: string): Promise<void> => {
-    if ((await store.get(key)) !== null) return;
+  const admitAnonymous = (key: string): void => {
     const now = Date.now();
-    if (countedAnonymous(now) >= maxAnonymousCallers) {
-      const retryAfter = seconds((anonymousEnds[anonymousHead] as number) - now);
+    const end = anonymousWindows.get(key);
+    if (end !== undefined && end > now) return;
+    anonymousWindows.delete(key);
+    for (const [counted, countedEnd] of anonymousWindows) {
+      if (countedEnd > now) break;
+      anonymousWindows.delete(counted);
+    }
+    if (anonymousWindows.size >= maxAnonymousCallers) {
+      const oldest = anonymousWindows.values().next().value as number;
+      const retryAfter = seconds(oldest - now);
       logger.warn({ code: 'ERR_RATE_LIMITED', address: key, maxAnonymousCallers, retryAfter }, 'anonymous caller refused: maxAnonymousCallers networks are counted');
       throw new RateLimitError(anonymous, retryAfter, { detail: `${maxAnonymousCallers} anonymous networks counted` });
     }
-    anonymousEnds.push(now + anonymous.window * 1000);
+    anonymousWindows.set(key, now + anonymous.window * 1000);
   };
 
   const consume = async (caller: RateLimitCaller): Promise<RateLimitState> => {
@@ -111,28 +111,36 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     const store = stores.get(policy);
     if (store === undefined) throw new Error('No counter store for a rate-limit policy');
     const { principal } = caller;
-    const key = principal === null ? addressKey(caller.address) : principal.user === undefined ? principal.client.id : `${principal.client.id}\u0000${principal.user.id}`;
-    if (principal === null) await admitAnonymous(store, key);
+    // One counter per machine client, per (client, user) for user tokens, per network when anonymous.
+    const key =
+      principal === null ? addressKey(caller.address) : JSON.stringify(principal.kind === 'user' ? [principal.client.id, principal.user?.id ?? null] : [principal.client.id]);
+    if (principal === null) admitAnonymous(key);
+    let outcome: RateLimiterRes;
+    let refused = false;
     try {
-      const result = await store.consume(key, 1);
-      return { policy, remaining: result.remainingPoints, reset: seconds(result.msBeforeNext) };
+      outcome = await store.consume(key, 1);
     } catch (error) {
       // rate-limiter-flexible rejects with its result when the allowance is used up.
       if (!(error instanceof RateLimiterRes)) throw error;
-      const retryAfter = seconds(error.msBeforeNext);
-      logger.info(
-        {
-          code: 'ERR_RATE_LIMITED',
-          ...(principal === null ? { address: key } : { clientId: principal.client.id, ...(principal.user === undefined ? {} : { userId: principal.user.id }) }),
-          policy: policy.name,
-          requests: policy.requests,
-          window: policy.window,
-          retryAfter,
-        },
-        'request refused by the rate limit',
-      );
-      throw new RateLimitError(policy, retryAfter, { detail: `${error.consumedPoints} > ${policy.requests} in ${policy.window}s` });
+      outcome = error;
+      refused = true;
     }
+    // The store's window of this key may have started after the admission: count the network until it ends.
+    if (principal === null && anonymousWindows.has(key)) anonymousWindows.set(key, Math.max(anonymousWindows.get(key) as number, Date.now() + outcome.msBeforeNext));
+    if (!refused) return { policy, remaining: outcome.remainingPoints, reset: seconds(outcome.msBeforeNext) };
+    const retryAfter = seconds(outcome.msBeforeNext);
+    logger.info(
+      {
+        code: 'ERR_RATE_LIMITED',
+        ...(principal === null ? { address: key } : { clientId: principal.client.id, ...(principal.user === undefined ? {} : { userId: principal.user.id }) }),
+        policy: policy.name,
+        requests: policy.requests,
+        window: policy.window,
+        retryAfter,
+      },
+      'request refused by the rate limit',
+    );
+    throw new RateLimitError(policy, retryAfter, { detail: `${outcome.consumedPoints} > ${policy.requests} in ${policy.window}s` });
   };
 
   const size = (): number => {

@@ -17,21 +17,28 @@ export interface RateLimitPluginOptions<TContext extends AuthContext> {
 }
 
 /**
- * The Apollo Server plugin that counts every operation against a {@link RateLimiter} (per client id,
+ * The Apollo Server plugin that counts every operation received over HTTP against a {@link RateLimiter} (per client id,
  * per client and user for user tokens, per address when anonymous), after validation and before
  * execution, so a refused operation runs no resolver. A refusal is a 429 with `extensions.code`
  * `RATE_LIMITED`, `Retry-After` and the `RateLimit-Policy` / `RateLimit` fields; every counted
  * response carries the two fields too.
  *
  * Requests refused earlier (no or bad token: 401 from the context function; a document that does
- * not parse or validate: 400) are not counted: they never execute. The reference server counts
- * before Apollo Server instead (see `src/server/createReferenceServer.ts`).
+ * not parse or validate: 400) are not counted: they never execute. With HTTP batching on (Apollo's
+ * `allowBatchedHttpRequests`, off by default), each operation of a batch is counted, and a refused
+ * one turns the whole response into a 429 although earlier operations of the batch ran: keep
+ * batching off. Subscriptions over a WebSocket server do not pass through Apollo's plugins. The
+ * reference server counts before Apollo Server instead (see `src/server/createReferenceServer.ts`).
  *
- * @throws TypeError when `limiter` does not come from `createRateLimiter`, or an option is wrong.
+ * @throws TypeError when `limiter` has no `consume` method (use `createRateLimiter`), or an option is wrong.
  * @example
  * ```ts
  * const limiter = createRateLimiter({ default: { requests: 600, window: 60 } });
- * const server = new ApolloServer<AuthContext>({ schema, plugins: [rateLimitPlugin(limiter, { realm: 'api' })] });
+ * const server = new ApolloServer<AuthContext>({
+ *   schema,
+ *   includeStacktraceInErrorResponses: false, // no stack traces in any error, 429s included
+ *   plugins: [rateLimitPlugin(limiter, { realm: 'api' })],
+ * });
  * ```
  */
 export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: RateLimitPluginOptions<TContext>): ApolloServerPlugin<TContext> {

@@ -351,6 +351,31 @@ describe('decision cache', () => {
     expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
   });
 
+  it('does not keep the query text alive through long operation or fragment names (documents run without validation)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const schema = applyAllowClients(makeSchema({}));
+    // V8 keeps a substring of 13+ characters as a view into its parent: a 1 MB query text here.
+    const padding = `# ${'x'.repeat(1_000_000)}\n`;
+    const settle = async (): Promise<number> => {
+      for (let round = 0; round < 3; round += 1) {
+        await new Promise((resolveTick) => setImmediate(resolveTick));
+        gc();
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const before = await settle();
+    for (let index = 0; index < 30; index += 1) {
+      const document = parse(
+        `${padding}query PartnerOrdersQuery${index} { orders { id ...MarginFragmentNumber${index} } } fragment MarginFragmentNumber${index} on Order { margin }`,
+      );
+      const result = execute({ schema, document, contextValue: { principal: callers.unlisted } }) as ExecutionResult;
+      expect(result.errors?.[0]?.extensions['code']).toBe('FORBIDDEN');
+    }
+    // 30 decisions are cached; their 30 MB of query text must not be.
+    expect((await settle()) - before).toBeLessThan(10 * 1024 * 1024);
+  });
+
   it('keeps at most cacheSize decisions over all operations, least recently used evicted', () => {
     const schema = applyAllowClients(makeSchema({}), { cacheSize: 2 });
     const enforcement = enforcementOf(schema);

@@ -65,6 +65,14 @@ describe('createRateLimiter', () => {
     expect((await limiter.consume({ principal: principal('globex') })).remaining).toBe(1);
   });
 
+  it('gives concurrent first requests of one network one place among maxAnonymousCallers', async () => {
+    const limiter = createRateLimiter({ default: { requests: 5, window: 60 }, maxAnonymousCallers: 2 });
+    const answers = await Promise.all([0, 1, 2].map(() => limiter.consume({ principal: null, address: '192.0.2.1' })));
+    expect(answers.map((answer) => answer.remaining).sort()).toEqual([2, 3, 4]);
+    expect((await limiter.consume({ principal: null, address: '192.0.2.2' })).remaining).toBe(4);
+    await refusal(limiter, { principal: null, address: '192.0.2.3' });
+  });
+
   it('counts at most maxAnonymousCallers networks at once, refusing new ones until the oldest window ends (frozen clock)', async () => {
     vi.useFakeTimers();
     const limiter = createRateLimiter({ default: { requests: 5, window: 10 }, maxAnonymousCallers: 2 });

@@ -3,6 +3,7 @@
  * and real tokens: the allowance per client, the 429 before any resolver, the RateLimit fields, and
  * anonymous callers counted by the address the context carries.
  */
+import { request as httpRequest } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,14 +53,34 @@ describe('rateLimitPlugin with Apollo Server', () => {
     await issuer.close();
   });
 
-  async function ask(token: string | null): Promise<Answer> {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ query: '{ whoami }' }),
-      signal: AbortSignal.timeout(10_000),
+  /** A POST of `{ whoami }`; `localAddress` picks the loopback address it comes from. */
+  function ask(token: string | null, localAddress = '127.0.0.1'): Promise<Answer> {
+    const target = new URL(url);
+    return new Promise((resolveAnswer, rejectAnswer) => {
+      const req = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          localAddress,
+          timeout: 10_000,
+          headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
+            resolveAnswer({ status: res.statusCode ?? 0, headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer['json'] });
+          });
+        },
+      );
+      req.on('error', rejectAnswer);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end(JSON.stringify({ query: '{ whoami }' }));
     });
-    return { status: response.status, headers: response.headers, json: (await response.json()) as Answer['json'] };
   }
 
   it('serves a client its allowance with the RateLimit fields, then answers 429 before any resolver runs', async () => {
@@ -96,6 +117,11 @@ describe('rateLimitPlugin with Apollo Server', () => {
     const refused = await ask(null);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('ratelimit-policy')).toBe('"anonymous";q=2;w=60');
+    // Another address has its own allowance.
+    const elsewhere = await ask(null, '127.0.0.2');
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.json).toEqual({ data: { whoami: 'anonymous' } });
+    expect(elsewhere.headers.get('ratelimit')).toMatch(/^"anonymous";r=1;t=\d+$/);
   });
 
   it('checks its options at construction', () => {
