@@ -3,7 +3,6 @@
  * loopback. A refused request gets 429 RATE_LIMITED with Retry-After and the RateLimit fields, and
  * never reaches a resolver.
  */
-import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -13,6 +12,8 @@ import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
 import { createLogger } from '../../src/server/logger.js';
+import { postGraphQL } from '../helpers/postGraphQL.js';
+import type { GraphQLAnswer, PostGraphQLOptions } from '../helpers/postGraphQL.js';
 import { startTestIssuer } from '../helpers/testIssuer.js';
 import type { TestIssuer } from '../helpers/testIssuer.js';
 
@@ -21,40 +22,11 @@ const CLIENT_CLAIM = 'https://allow-clients.dev/client';
 const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
 const logger = createLogger('silent');
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly text: string;
-  readonly json: { data?: { hits?: number }; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-}
+type Answer = GraphQLAnswer<{ hits?: number }>;
 
-/** A POST of `{ hits }` with node:http; `localAddress` picks the loopback address the request comes from. */
-function ask(url: string, options: { token?: string; localAddress?: string } = {}): Promise<Answer> {
-  const target = new URL(url);
-  return new Promise((resolveAnswer, rejectAnswer) => {
-    const req = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        timeout: 10_000,
-        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
-        headers: { 'content-type': 'application/json', ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolveAnswer({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) as Answer['json'] });
-        });
-      },
-    );
-    req.on('error', rejectAnswer);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end(JSON.stringify({ query: '{ hits }' }));
-  });
+/** A POST of `{ hits }`; `localAddress` picks the loopback address the request comes from. */
+function ask(url: string, options: PostGraphQLOptions = {}): Promise<Answer> {
+  return postGraphQL(url, '{ hits }', options);
 }
 
 /** A reference server over a one-field schema whose resolver counts its calls. */
