@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { checkClientTiers } from './clientTiers.js';
 import type { CheckedTiers, ClientTiers } from './clientTiers.js';
 import type { CostModel } from './documentMeter.js';
-import { isRecord } from './isRecord.js';
+import { isRecord, optionsRecord } from './isRecord.js';
 
 /**
  * The options of the operation limits and their checking, once, at construction.
@@ -69,27 +69,23 @@ export interface CheckedLimitOptions {
  * @throws TypeError naming the option at fault.
  */
 export function checkLimitOptions(options: unknown): CheckedLimitOptions {
-  if (options === undefined) options = {};
-  if (!isRecord(options)) throw new TypeError('"options" must be an object');
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new TypeError(`"${name}" is not an option of the operation limits`);
-  }
-  const defaults = checkLimitValues(options['default'], DEFAULT_LIMITS, 'default');
-  const tiers = checkClientTiers(options['tiers'], 'limits', (limits, _tier, option) => checkLimitValues(limits, defaults, option));
-  const costOption = options['costModel'] ?? {};
+  const checked = optionsRecord(options, OPTION_NAMES, 'the operation limits');
+  const defaults = checkLimitValues(checked['default'], DEFAULT_LIMITS, 'default');
+  const tiers = checkClientTiers(checked['tiers'], 'limits', (limits, _tier, option) => checkLimitValues(limits, defaults, option));
+  const costOption = checked['costModel'] ?? {};
   if (!isRecord(costOption)) throw new TypeError('"costModel" must be an object');
   const costModel: CostModel = {
     objectCost: checkNumber(costOption['objectCost'], 2, 'costModel.objectCost'),
     scalarCost: checkNumber(costOption['scalarCost'], 1, 'costModel.scalarCost'),
     depthCostFactor: checkNumber(costOption['depthCostFactor'], 1.5, 'costModel.depthCostFactor'),
   };
-  const logger = assertLogger(options['logger'], 'logger');
+  const logger = assertLogger(checked['logger'], 'logger');
   return {
     defaults,
     tiers,
     costModel,
-    flattenFragments: checkBoolean(options['flattenFragments'], false, 'flattenFragments'),
-    ignoreIntrospection: checkBoolean(options['ignoreIntrospection'], true, 'ignoreIntrospection'),
+    flattenFragments: checkBoolean(checked['flattenFragments'], false, 'flattenFragments'),
+    ignoreIntrospection: checkBoolean(checked['ignoreIntrospection'], true, 'ignoreIntrospection'),
     logger,
   };
 }

@@ -3,7 +3,7 @@ import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { checkClientTiers } from './clientTiers.js';
 import type { CheckedTiers, ClientTiers } from './clientTiers.js';
-import { isRecord } from './isRecord.js';
+import { isRecord, optionsRecord } from './isRecord.js';
 
 /**
  * The options of the rate limiter and their checking, once, at construction.
@@ -75,22 +75,18 @@ export interface CheckedRateLimitOptions {
  * @throws TypeError naming the option at fault.
  */
 export function checkRateLimitOptions(options: unknown): CheckedRateLimitOptions {
-  if (options === undefined) options = {};
-  if (!isRecord(options)) throw new TypeError('"options" must be an object');
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new TypeError(`"${name}" is not an option of the rate limiter`);
-  }
-  const defaults = checkAllowance(options['default'], { name: 'default', ...DEFAULT_RATE_LIMIT }, 'default', 'default');
-  const anonymous = checkAllowance(options['anonymous'], { ...defaults, name: 'anonymous' }, 'anonymous', 'anonymous');
-  const tiers = checkClientTiers(options['tiers'], 'allowances', (allowance, tier, option) => {
+  const checked = optionsRecord(options, OPTION_NAMES, 'the rate limiter');
+  const defaults = checkAllowance(checked['default'], { name: 'default', ...DEFAULT_RATE_LIMIT }, 'default', 'default');
+  const anonymous = checkAllowance(checked['anonymous'], { ...defaults, name: 'anonymous' }, 'anonymous', 'anonymous');
+  const tiers = checkClientTiers(checked['tiers'], 'allowances', (allowance, tier, option) => {
     // The tier names the policy in the RateLimit headers: keep it a plain header-safe word.
     if (!/^[\x21-\x7e]{1,64}$/.test(tier) || /["\\]/.test(tier)) {
       throw new TypeError(`"tiers.values" has a tier name that is not 1 to 64 printable ASCII characters without quotes: "${tier.slice(0, 64)}"`);
     }
     return checkAllowance(allowance, { ...defaults, name: tier }, option, tier);
   });
-  const maxAnonymousCallers = checkInteger(options['maxAnonymousCallers'], DEFAULT_MAX_ANONYMOUS_CALLERS, 'maxAnonymousCallers', 10_000_000);
-  return { defaults, anonymous, tiers, maxAnonymousCallers, logger: assertLogger(options['logger'], 'logger') };
+  const maxAnonymousCallers = checkInteger(checked['maxAnonymousCallers'], DEFAULT_MAX_ANONYMOUS_CALLERS, 'maxAnonymousCallers', 10_000_000);
+  return { defaults, anonymous, tiers, maxAnonymousCallers, logger: assertLogger(checked['logger'], 'logger') };
 }
 
 function checkAllowance(value: unknown, fallback: RatePolicy, option: string, name: string): RatePolicy {
