@@ -52,6 +52,7 @@ export { allowClientsPlugin } from './directives/allowClientsPlugin.js';
 export type { AllowClientsPluginOptions } from './directives/allowClientsPlugin.js';
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
+export { mayRead } from './directives/mayRead.js';
 export { compileRules } from './directives/compileRules.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
 export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
