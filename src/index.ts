@@ -49,6 +49,7 @@ export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
 export { compileRules } from './directives/compileRules.js';
+export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
 export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
 export type { EnforcementOptions } from './directives/enforcement.js';
