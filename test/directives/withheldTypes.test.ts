@@ -9,7 +9,7 @@ import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../src/auth/context.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
+import { allowClientsPlugin } from '../../src/apollo/allowClientsPlugin.js';
 import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
 import { checkOperation } from '../../src/directives/checkOperation.js';
 import type { EnforcementMode } from '../../src/directives/decideOperation.js';

@@ -4,9 +4,9 @@ import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import type { AccessError } from '../errors.js';
 import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
-import { fragmentLookup } from './checkOperation.js';
-import { enforcementOf } from './enforcement.js';
-import { principalOf, startRequest, stateOf } from './requestState.js';
+import { fragmentLookup } from '../directives/checkOperation.js';
+import { enforcementOf } from '../directives/enforcement.js';
+import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
 
 /** Options of {@link allowClientsPlugin}. */
 export interface AllowClientsPluginOptions {
