@@ -76,9 +76,13 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     validationRules: [...limits.validationRules],
     parseOptions: limits.parseOptions,
     plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins, ...reference.plugins],
-    formatError: createFormatError(REALM, (error, formatted) => {
-      logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
-    }),
+    formatError: createFormatError(
+      REALM,
+      (error, formatted) => {
+        logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
+      },
+      { hideSuggestions: !config.introspection },
+    ),
     logger: logger.child({ component: 'apollo' }),
   });
   await apollo.start();
