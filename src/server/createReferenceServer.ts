@@ -71,6 +71,9 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Automatic persisted queries off: Apollo's APQ cache is one for all callers, so a partner could
+    // learn whether another sent a query by sending its hash alone (see SECURITY.md).
+    persistedQueries: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,

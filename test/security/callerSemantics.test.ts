@@ -2,6 +2,7 @@
  * Hostile callers, round two (issue 10), the semantic findings, against the real reference server
  * with tokens from the embedded dev issuer over loopback HTTP.
  */
+import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
@@ -160,6 +161,51 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
       expect(response.status).toBe(405);
       expect(JSON.parse(text)).toEqual({ errors: [{ message: 'GET requests only support query operations, not subscription operations', extensions: { code: 'BAD_REQUEST' } }] });
       expect(lines.slice(before).filter((line) => line.level >= 50)).toEqual([]);
+    });
+  });
+
+  describe('cross-partner side channels (finding 11)', () => {
+    const PLACE = 'mutation { placeOrder(input: { lines: [{ productId: "prod-hammer", quantity: 1 }] }) { id number } }';
+
+    it('gives new orders opaque random ids and numbers: no global sequence to count the others by', async () => {
+      const placed: { id: string; number: string }[] = [];
+      for (const caller of ['acme-gold', 'globex-silver', 'acme-gold'] as const) {
+        const answer = await ask(caller, PLACE);
+        expect(answer.status).toBe(200);
+        placed.push((answer.body.data?.['placeOrder'] ?? {}) as { id: string; number: string });
+      }
+      for (const order of placed) {
+        expect(order.id).toMatch(/^order-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(order.number).toMatch(/^SO-[0-9A-F]{10}$/);
+      }
+      expect(new Set(placed.map((order) => order.id)).size).toBe(3);
+      expect(new Set(placed.map((order) => order.number)).size).toBe(3);
+      // The order is found by its id, by its partner only.
+      const first = placed[0] as { id: string };
+      const mine = await ask('acme-gold', `{ node(id: ${JSON.stringify(first.id)}) { id } }`);
+      expect(mine.body.data).toEqual({ node: { id: first.id } });
+      expect((await ask('globex-silver', `{ node(id: ${JSON.stringify(first.id)}) { id } }`)).body.data).toEqual({ node: null });
+    });
+
+    it('keeps no automatic persisted query that another caller could probe by its hash', async () => {
+      const query = '{ apiInfo }';
+      const sha256Hash = createHash('sha256').update(query).digest('hex');
+      const send = async (caller: Caller, body: Record<string, unknown>) => {
+        const response = await fetch(filter.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens[caller]}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as Answer['body'] };
+      };
+      const extensions = { persistedQuery: { version: 1, sha256Hash } };
+      const registered = await send('acme-gold', { query, extensions });
+      expect(registered.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+      const probe = await send('initech-bronze', { extensions });
+      // Apollo answers APQ errors with 200 (clients retry with the full query); no data either way.
+      expect(probe.status).toBe(200);
+      expect(probe.body.data).toBeUndefined();
+      expect(probe.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     });
   });
 });
