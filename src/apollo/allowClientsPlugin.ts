@@ -4,10 +4,10 @@ import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import type { AccessError } from '../errors.js';
 import { assertRealm, toGraphQLError } from '../http/challenge.js';
-import type { OperationDecision } from './decideOperation.js';
-import { fragmentLookup } from './checkOperation.js';
-import { enforcementOf } from './enforcement.js';
-import { principalOf, startRequest, stateOf } from './requestState.js';
+import type { OperationDecision } from '../directives/decideOperation.js';
+import { fragmentLookup } from '../directives/checkOperation.js';
+import { enforcementOf } from '../directives/enforcement.js';
+import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
 
 /** Options of {@link allowClientsPlugin}. */
 export interface AllowClientsPluginOptions {
