@@ -141,14 +141,13 @@ export function createLimitStore(options: Record<string, unknown>, logger: Logge
     keyPrefix,
     onFailure,
     guard,
+    // A probe only: the log follows the requests, not the probes.
     health: async () => {
       try {
-        if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
+        if (redis.status !== 'ready') return { store: 'redis', usable: false };
         await withDeadline(redis.ping());
-        recovered();
         return { store: 'redis', usable: true };
-      } catch (error) {
-        failed(error);
+      } catch {
         return { store: 'redis', usable: false };
       }
     },

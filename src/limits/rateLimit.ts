@@ -37,10 +37,12 @@ export interface RateLimitState extends PolicyState {
   readonly policies: readonly PolicyState[];
 }
 
-/** What an operation was charged to the caller's cost budget. */
+/** What an operation was charged to the caller's cost budget, or why it was not. */
 export interface CostState extends PolicyState {
-  /** The cost charged: the operation's computed cost, at least `mutationFieldCost` per root mutation field. */
+  /** The cost asked for: the operation's computed cost, at least `mutationFieldCost` per root mutation field. */
   readonly requested: number;
+  /** Set when `requested` did not fit in what is left (`remaining`): nothing was charged, answer 429 with it. */
+  readonly refusal: RateLimitError | null;
 }
 
 /** What the cost budget needs to know of an operation. */
@@ -65,8 +67,9 @@ export interface RateLimiter {
   /**
    * Charges an operation's cost to the caller's cost budget, all or nothing, before it runs.
    *
-   * @returns what was charged and what is left, or null when no cost budget applies (anonymous caller, none configured).
-   * @throws RateLimitError when the cost does not fit in what is left of the window (nothing is charged then).
+   * @returns what was charged and what is left (with `refusal` set when the cost did not fit and
+   *   nothing was charged), or null when no cost budget applies (anonymous caller, none configured).
+   * @throws ServiceError `ERR_LIMITS_UNAVAILABLE` when the shared store cannot be used and `onStoreFailure` is `closed`.
    */
   chargeCost(request: CostRequest): Promise<CostState | null>;
   /** The policy that applies to a caller (its tier's, the default, or the anonymous one for null). */
@@ -172,12 +175,15 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     const { principal } = caller;
     return principal === null ? { address: key } : { clientId: principal.client.id, ...(principal.user === undefined ? {} : { userId: principal.user.id }) };
   };
-  const refuse = (caller: RateLimitCaller, key: string, policy: RatePolicy, retryAfter: number, detail: string): never => {
+  const refusal = (caller: RateLimitCaller, key: string, policy: RatePolicy, retryAfter: number, detail: string): RateLimitError => {
     logger.info(
       { code: 'ERR_RATE_LIMITED', ...callerLog(caller, key), policy: policy.name, requests: policy.requests, window: policy.window, retryAfter },
       'request refused by the rate limit',
     );
-    throw new RateLimitError(policy, retryAfter, { detail });
+    return new RateLimitError(policy, retryAfter, { detail });
+  };
+  const refuse = (caller: RateLimitCaller, key: string, policy: RatePolicy, retryAfter: number, detail: string): never => {
+    throw refusal(caller, key, policy, retryAfter, detail);
   };
 
   /** The request window: rate-limiter-flexible on Redis or in memory; a refusal is a result, not a failure. */
@@ -262,9 +268,14 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     const charged = await counters.charge(charges, requested);
     const window = windows[0]?.window ?? fixedWindowAt({ kind: 'seconds', seconds: budget.window }, at);
     const reset = seconds(window.end - at);
-    const used = charged.counts[0] ?? 0;
-    if (!charged.admitted) refuse(request, principal.client.id, budget, reset, `cost ${requested} > ${Math.max(0, budget.requests - used)} left of ${budget.requests}`);
-    return { policy: budget, requested, remaining: Math.max(0, budget.requests - used), reset };
+    const remaining = Math.max(0, budget.requests - (charged.counts[0] ?? 0));
+    return {
+      policy: budget,
+      requested,
+      remaining,
+      reset,
+      refusal: charged.admitted ? null : refusal(request, principal.client.id, budget, reset, `cost ${requested} > ${remaining} left of ${budget.requests}`),
+    };
   };
 
   const size = (): number => {

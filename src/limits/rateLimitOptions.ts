@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { checkClientTiers } from './clientTiers.js';
 import type { CheckedTiers, ClientTiers } from './clientTiers.js';
 import { isRecord, optionsRecord } from './isRecord.js';
+import type { LimitStoreOptions } from './limitStore.js';
 
 /**
  * The options of the rate limiter and their checking, once, at construction.
@@ -39,8 +40,8 @@ export interface RateAllowance {
  */
 export type RateLimitTiers = ClientTiers<RateAllowance>;
 
-/** Options of {@link createRateLimiter}. */
-export interface RateLimiterOptions {
+/** Options of {@link createRateLimiter}; the store options (`redis`, `keyPrefix`, `storeTimeout`, `onStoreFailure`) choose where counters live. */
+export interface RateLimiterOptions extends LimitStoreOptions {
   /** The allowance of every client without a configured tier (default {@link DEFAULT_RATE_LIMIT}). */
   readonly default?: Partial<RateAllowance>;
   /**
