@@ -12,8 +12,6 @@
  * One pack and one install per project serve every case. The registry is reachable in CI; what
  * this repository already installed comes from the npm cache (--prefer-offline).
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer } from '../helpers/testIssuer.js';
 import type { TestIssuer } from '../helpers/testIssuer.js';
+import { runProcess, startProcess } from '../helpers/runProcess.js';
+import type { ProcessRun, StartedProcess } from '../helpers/runProcess.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -29,12 +29,6 @@ const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const CONSUMER_GRAPHQL = '16.11.0';
 /** Server frameworks and reference-server packages that installing the core must not bring. */
 const NOT_IN_CORE = ['@apollo/server', 'express', 'koa', 'oidc-provider', 'pino', 'graphql-yoga', '@graphql-tools/schema', 'graphql-scalars'];
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** The environment of a child: without vitest's NODE_ENV (the README example must be safe without it) and npm's own variables. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -46,55 +40,20 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs a command to completion, bounded in time. */
-async function run(command: string, args: readonly string[], cwd: string, timeoutMs = 180_000): Promise<Run> {
-  const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolveExit) => child.once('close', resolveExit));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+function run(command: string, args: readonly string[], cwd: string): Promise<ProcessRun> {
+  return runProcess(command, args, { cwd, env: childEnv(), timeoutMs: 180_000 });
 }
 
-async function runOk(command: string, args: readonly string[], cwd: string): Promise<Run> {
+async function runOk(command: string, args: readonly string[], cwd: string): Promise<ProcessRun> {
   const result = await run(command, args, cwd);
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
 /** Starts a server script and waits for its "Ready at <url>" line. */
-async function startServer(script: string, cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [script], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolveReady, rejectReady) => {
-    const timer = setTimeout(() => rejectReady(new Error(`${script} did not get ready:\n${output}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /Ready at (http:\/\/\S+)/.exec(output);
-      if (ready?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolveReady(ready[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rejectReady(new Error(`${script} exited (${code}):\n${output}`));
-    });
-  });
-  return { child, url, output: () => output };
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null) return;
-  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
+async function startServer(script: string, cwd: string, env: Record<string, string>): Promise<StartedProcess & { url: string }> {
+  const started = await startProcess(process.execPath, [script], { cwd, env: childEnv(env), ready: /Ready at (http:\/\/\S+)/ });
+  return { ...started, url: started.ready[1] as string };
 }
 
 /** The first ```ts block after the README's consumer-test marker: the Apollo example as printed. */
@@ -149,7 +108,7 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
   let apolloProject: string;
   let coreProject: string;
   let issuer: TestIssuer;
-  const typecheck: Record<string, Run> = {};
+  const typecheck: Record<string, ProcessRun> = {};
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'allow-clients-consumer-'));
@@ -243,7 +202,7 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
       expect(typecheck['nodenext']?.code).toBe(0);
       server = await startServer('out/server.js', apolloProject, { AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: issuer.audience, PORT: '0', HOST: '127.0.0.1' });
     }, 60_000);
-    afterAll(() => stop(server?.child));
+    afterAll(() => server?.stop());
 
     it('answers an allowed query with the data', async () => {
       const answer = await post(server.url, '{ orders { id total status } }', issuer.sign({ scope: 'orders:read' }));
@@ -297,7 +256,7 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
     beforeAll(async () => {
       server = await startServer('coreServer.mjs', coreProject, { AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: issuer.audience });
     }, 60_000);
-    afterAll(() => stop(server?.child));
+    afterAll(() => server?.stop());
 
     it('answers an allowed query and filters a denied field', async () => {
       const answer = await post(server.url, '{ orders { id total margin } }', issuer.sign({ scope: 'orders:read' }));
