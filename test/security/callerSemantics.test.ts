@@ -33,6 +33,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
   let reject: ReferenceServer;
   let production: ReferenceServer;
   let logged: ReferenceServer;
+  let limited: ReferenceServer;
   const lines: { level: number; msg: string; err?: { stack?: string } }[] = [];
   const tokens = {} as Record<Caller, string>;
 
@@ -48,6 +49,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     production = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject', GRAPHQL_INTROSPECTION: 'false' }), { logger });
     const capture = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
     logged = await createReferenceServer(configFor({}), { logger: capture });
+    limited = await createReferenceServer(configFor({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW: '3600' }), { logger });
     const endpoints = await discover(issuer.issuer);
     for (const client of clients) {
       if (client.kind === 'machine') tokens[client.id as Caller] = await fetchClientToken(endpoints, client as DevMachineClient);
@@ -55,7 +57,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     tokens.alice = await fetchUserToken(endpoints, clients.find((client) => client.kind === 'frontend') as DevFrontendClient, 'alice');
   });
   afterAll(async () => {
-    await Promise.all([filter.close(), reject.close(), production.close(), logged.close()]);
+    await Promise.all([filter.close(), reject.close(), production.close(), logged.close(), limited.close()]);
     await issuer.close();
   });
 
@@ -206,6 +208,31 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
       expect(probe.status).toBe(200);
       expect(probe.body.data).toBeUndefined();
       expect(probe.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    });
+  });
+
+  describe('bounded writes (finding 6)', () => {
+    const aliased = (count: number) =>
+      `mutation { ${Array.from({ length: count }, (_, index) => `o${index}: placeOrder(input: { lines: [{ productId: "prod-saw", quantity: 1 }] }) { id }`).join(' ')} }`;
+
+    it('counts each root mutation field against the rate limit, and refuses before any write past it', async () => {
+      // globex-silver: 10 requests per window on this server.
+      const first = await fetch(limited.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens['globex-silver']}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: aliased(6) }),
+      });
+      expect(first.status).toBe(200);
+      expect(Object.keys(((await first.json()) as Answer['body']).data ?? {})).toHaveLength(6);
+      expect(first.headers.get('ratelimit')).toBe('"default";r=4;t=3600');
+      const second = await ask('globex-silver', aliased(6), limited);
+      expect(second.status).toBe(429);
+      expect(second.body.data).toBeUndefined();
+      expect(second.body.errors?.map((error) => error.extensions?.['code'])).toEqual(['RATE_LIMITED']);
+      // The refused request placed nothing: 6 orders of the first, on top of the two of the demo data.
+      const orders = await ask('ops-internal', '{ allOrders { clientId } }', limited);
+      expect(orders.status).toBe(200);
+      expect((orders.body.data?.['allOrders'] as { clientId: string }[]).filter((order) => order.clientId === 'globex-silver')).toHaveLength(2 + 6);
     });
   });
 });
