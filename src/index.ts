@@ -48,6 +48,7 @@ export { applyAllowClients } from './directives/applyAllowClients.js';
 export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js';
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
+export { mayRead } from './directives/mayRead.js';
 export { compileRules } from './directives/compileRules.js';
 export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';

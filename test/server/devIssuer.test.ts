@@ -74,6 +74,34 @@ describe('embedded dev issuer', () => {
     });
   });
 
+  it('grants every scope the client is authorized for when none is requested, as Auth0 does', async () => {
+    const verifier = createVerifier({ issuer: issuer.issuer, audience: DEV_AUDIENCE, preset: 'auth0' });
+    for (const id of ['initech-bronze', 'globex-silver']) {
+      const client = machine(id);
+      const response = await fetch(endpoints.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      expect(response.status).toBe(200);
+      const { access_token: token, scope } = (await response.json()) as { access_token: string; scope?: string };
+      expect(scope?.split(' ').sort()).toEqual([...client.scopes].sort());
+      expect([...(await verifier.verify(token)).scopes].sort()).toEqual([...client.scopes].sort());
+    }
+  });
+
+  it('grants only the scopes requested when some are', async () => {
+    const acme = machine('acme-gold');
+    const response = await fetch(endpoints.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read', client_id: acme.id, client_secret: acme.secret }),
+    });
+    const { access_token: token } = (await response.json()) as { access_token: string };
+    const principal = await createVerifier({ issuer: issuer.issuer, audience: DEV_AUDIENCE, preset: 'auth0' }).verify(token);
+    expect(principal.scopes).toEqual(['orders:read']);
+  });
+
   it('refuses a wrong secret and a scope the client is not authorized for', async () => {
     expect(await tokenRequest(endpoints, { grant_type: 'client_credentials' }, 'acme-gold:not-the-secret')).toEqual({ status: 401, error: 'invalid_client' });
     const bronze = machine('initech-bronze');
@@ -90,6 +118,26 @@ describe('embedded dev issuer', () => {
     expect(principal.kind).toBe('user');
     expect(principal.user).toEqual({ id: 'bob' });
     expect(principal.client).toEqual({ id: 'storefront-web', name: 'Storefront', metadata: { firstParty: 'true' } });
+  });
+
+  // Issue 10, finding 7: the user name becomes `sub`; a client's id (sub = client_id) or a name
+  // ending in @clients would read as a machine token under the rfc9068 and auth0 presets.
+  it.each(['storefront-web', 'acme-gold', 'ACME-Gold', ' ops-internal ', 'storefront-web@clients', 'mallory@clients', 'mallory@Clients'])(
+    'refuses the user name %j at the dev login (access_denied), so no user token passes as a machine',
+    async (userName) => {
+      const frontend = clients.find((client) => client.kind === 'frontend') as DevFrontendClient;
+      await expect(fetchUserToken(endpoints, frontend, userName)).rejects.toThrow(
+        'authorization failed: access_denied this user name is reserved: user names may not be client ids or end in @clients',
+      );
+    },
+  );
+
+  it('still issues user tokens to names that merely contain a client id or "clients"', async () => {
+    const frontend = clients.find((client) => client.kind === 'frontend') as DevFrontendClient;
+    for (const userName of ['storefront-web-fan', 'clients@example.com']) {
+      const principal = await createVerifier({ issuer: issuer.issuer, audience: DEV_AUDIENCE, preset: 'rfc9068' }).verify(await fetchUserToken(endpoints, frontend, userName));
+      expect(principal).toMatchObject({ kind: 'user', user: { id: userName } });
+    }
   });
 
   it('refuses an authorization request without PKCE', async () => {
