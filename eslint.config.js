@@ -21,11 +21,24 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    // The reference server uses the library as a user would: through src/index.ts only.
+    // The core is framework-free: only the adapter (src/apollo) and the reference server import Apollo.
+    files: ['src/**/*.ts'],
+    ignores: ['src/apollo/**', 'src/server/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@apollo/server', '@apollo/server/*'], message: 'The core (allow-clients) imports no server framework: Apollo glue belongs in src/apollo/' }],
+      }],
+    },
+  },
+  {
+    // The reference server uses the library as a user would: through the two entries only.
     files: ['src/server/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['../auth/*', '../directives/*', '../http/*', '../errors.js', '../apollo/*'], message: 'The reference server imports the library only through ../index.js' }],
+        patterns: [{
+          group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../apollo/*', '!../apollo/index.js'],
+          message: 'The reference server imports the library only through ../index.js and ../apollo/index.js',
+        }],
       }],
     },
   },

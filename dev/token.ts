@@ -11,6 +11,19 @@ import { parseArgs } from 'node:util';
 import { loadDevClients } from '../src/server/devClients.js';
 import type { DevFrontendClient } from '../src/server/devClients.js';
 import { discover, fetchClientToken, fetchUserToken } from '../src/server/devTokens.js';
+import type { IssuerEndpoints } from '../src/server/devTokens.js';
+
+/** The issuer's endpoints, or an error that says which address was tried and how to point elsewhere. */
+async function discoverAt(issuer: string): Promise<IssuerEndpoints> {
+  try {
+    return await discover(issuer);
+  } catch (error) {
+    const cause: unknown = error instanceof Error ? error.cause : undefined;
+    const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+    const what = code === 'ECONNREFUSED' ? 'nothing listens' : `no dev issuer answers (${error instanceof Error ? error.message : String(error)})`;
+    throw new Error(`${what} at ${issuer}: is \`npm start\` running with the embedded issuer? Its port is DEV_ISSUER_PORT (default 4001), or give --issuer <url>`);
+  }
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -31,7 +44,7 @@ async function main(): Promise<void> {
     if (frontend === undefined) {
       throw new Error(`unknown frontend client "${values.client ?? ''}"; frontends: ${frontends.map((client) => client.id).join(', ')}`);
     }
-    const endpoints = await discover(issuer);
+    const endpoints = await discoverAt(issuer);
     process.stdout.write(`${await fetchUserToken(endpoints, frontend, values.user)}\n`);
     return;
   }
@@ -44,13 +57,11 @@ async function main(): Promise<void> {
   const machines = clients.filter((candidate) => candidate.kind === 'machine').map((candidate) => candidate.id);
   if (client === undefined) throw new Error(`unknown client "${clientId}"; demo clients: ${machines.join(', ')}`);
   if (client.kind !== 'machine') throw new Error(`"${clientId}" is a frontend: get a user token with --user <name>`);
-  const endpoints = await discover(issuer);
+  const endpoints = await discoverAt(issuer);
   process.stdout.write(`${await fetchClientToken(endpoints, client)}\n`);
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = /fetch failed|ECONNREFUSED/.test(message) ? ' (is `npm start` running with the embedded issuer?)' : '';
-  process.stderr.write(`token: ${message}${hint}\n`);
+  process.stderr.write(`token: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

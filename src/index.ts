@@ -1,7 +1,9 @@
 /**
  * allow-clients: per-application, field-level access control for GraphQL APIs.
  *
- * The public API, by name. Anything not exported here is internal.
+ * The framework-free core, by name: it imports no server framework. The Apollo Server adapter
+ * (context function, plugins, the `allowClients()` convenience) is the `allow-clients/apollo`
+ * entry, src/apollo/index.ts. Anything not exported from an entry is internal.
  */
 
 // Errors and their mapping at the HTTP/GraphQL edge
@@ -24,8 +26,6 @@ export { rateLimitHeaders } from './http/rateLimitHeaders.js';
 export { accessKeyOf } from './auth/principal.js';
 export type { Principal, PrincipalKind, Client, User, JsonValue } from './auth/principal.js';
 export type { AuthContext } from './auth/context.js';
-export { createAuthContext } from './auth/createAuthContext.js';
-export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument } from './auth/createAuthContext.js';
 export { createAuthenticator } from './auth/authenticate.js';
 export type { Authenticator, AuthenticatorOptions, AuthRequest } from './auth/authenticate.js';
 export { createVerifier } from './auth/verifier.js';
@@ -44,15 +44,13 @@ export type { Logger } from './logger.js';
 
 // What they may touch: @allowClients, @authenticated, @requireScopes, @public, enforced before execution
 export { authDirectiveTypeDefs } from './directives/typeDefs.js';
-export { allowClients } from './directives/allowClients.js';
-export type { AllowClients, AllowClientsOptions } from './directives/allowClients.js';
 export { applyAllowClients } from './directives/applyAllowClients.js';
 export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js';
-export { allowClientsPlugin } from './directives/allowClientsPlugin.js';
-export type { AllowClientsPluginOptions } from './directives/allowClientsPlugin.js';
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
+export { mayRead } from './directives/mayRead.js';
 export { compileRules } from './directives/compileRules.js';
+export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
 export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
 export type { EnforcementOptions } from './directives/enforcement.js';
@@ -67,8 +65,6 @@ export type {
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';
 export type { OperationLimits, LimitCheckRequest } from './limits/operationLimits.js';
-export { operationLimitsPlugin } from './limits/operationLimitsPlugin.js';
-export type { OperationLimitsPluginOptions } from './limits/operationLimitsPlugin.js';
 export { DEFAULT_LIMITS, DEFAULT_LIST_SIZE } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
 export type { DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
@@ -77,8 +73,6 @@ export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
 export { createRateLimiter } from './limits/rateLimit.js';
-export { rateLimitPlugin } from './limits/rateLimitPlugin.js';
-export type { RateLimitPluginOptions } from './limits/rateLimitPlugin.js';
 export type { RateLimiter, RateLimitCaller, RateLimitState } from './limits/rateLimit.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';

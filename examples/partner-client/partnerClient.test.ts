@@ -3,7 +3,11 @@
  * and the reference server. A restart of both (new signing keys, empty caches) makes the cached
  * token invalid, which the client must survive with one fresh token.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/helpers/freePort.js';
+import { runProcess } from '../../test/helpers/runProcess.js';
+import type { ProcessRun } from '../../test/helpers/runProcess.js';
 import { readConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
@@ -14,6 +18,12 @@ import { createLogger } from '../../src/server/logger.js';
 import { PartnerClientError, createPartnerClient } from './partnerClient.js';
 
 const clients = loadDevClients();
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `npx tsx examples/partner-client/main.ts` as its README says, with the given environment (bounded). */
+function runMain(env: Record<string, string>): Promise<ProcessRun> {
+  return runProcess(process.execPath, ['--import', 'tsx', 'examples/partner-client/main.ts'], { cwd: ROOT, env: { ...process.env, ...env } });
+}
 
 async function startStack(issuerPort = 0, apiPort = 0, env: Record<string, string> = {}): Promise<{ issuer: DevIssuer; api: ReferenceServer }> {
   const config = readConfig({ PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort), LOG_LEVEL: 'silent', ...env });
@@ -100,6 +110,30 @@ describe('examples/partner-client', () => {
       apiUrl: stack.api.url,
     });
     await expect(client.query('{ viewer { kind } }')).rejects.toThrow(/token endpoint refused: invalid_client/);
+  });
+
+  it('main.ts takes PORT and DEV_ISSUER_PORT and, asking for no scope, gets every scope acme-gold is authorized for', async () => {
+    const apiPort = new URL(stack.api.url).port;
+    const run = await runMain({ PORT: apiPort, DEV_ISSUER_PORT: String(stack.issuer.port) });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { data: { viewer: { client: { id: string }; scopes: string[] }; myOrders: unknown[] }; errors?: unknown };
+    expect(result.errors).toBeUndefined();
+    expect(result.data.viewer.client.id).toBe('acme-gold');
+    expect([...result.data.viewer.scopes].sort()).toEqual(['catalog:read', 'orders:read', 'orders:write', 'reports:read', 'stock:read']);
+    expect(Array.isArray(result.data.myOrders)).toBe(true);
+  });
+});
+
+describe('examples/partner-client/main.ts when nothing listens', () => {
+  it('fails with one line naming the address it tried, and no stack', async () => {
+    const [issuerPort, apiPort] = [await freePort(), await freePort()];
+    const run = await runMain({ PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort) });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(new RegExp(`^partner-client: nothing listens at 127\\.0\\.0\\.1:${issuerPort} \\(token endpoint http://127\\.0\\.0\\.1:${issuerPort}/token, API http://127\\.0\\.0\\.1:${apiPort}/graphql\\)`));
+    expect(run.stderr).not.toMatch(/^\s+at |ECONNREFUSED|fetch failed/m);
   });
 });
 

@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/helpers/freePort.js';
+import { startProcess } from '../../test/helpers/runProcess.js';
+import type { StartedProcess } from '../../test/helpers/runProcess.js';
 import { startTestIssuer } from '../../test/helpers/testIssuer.js';
 import type { TestIssuer } from '../../test/helpers/testIssuer.js';
 import { startYogaServer } from './yogaServer.js';
@@ -80,5 +84,41 @@ describe('allow-clients on graphql-yoga (no Apollo)', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ data: { placeOrder: true } });
     expect(orders.slice(before)).toEqual(['drill']);
+  });
+});
+
+describe('npm run example:yoga', () => {
+  let issuer: TestIssuer;
+  let example: StartedProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    port = await freePort();
+    example = await startProcess('npm', ['run', '-s', 'example:yoga'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, PORT: String(port), AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: AUDIENCE },
+      ready: /Stop with Ctrl\+C\./,
+    });
+  });
+  afterAll(async () => {
+    await example?.stop();
+    await issuer?.close();
+  });
+
+  it('starts the example with one command, on PORT, verifying tokens of AUTH_ISSUER', async () => {
+    const url = `http://127.0.0.1:${port}/graphql`;
+    expect(example.output()).toContain(`Yoga example ready at ${url} (tokens from ${issuer.url}, audience ${AUDIENCE})`);
+    const token = issuer.sign({ sub: 'acme@clients', azp: 'acme', [CLAIM]: { id: 'acme', name: 'Acme', metadata: { tier: 'gold' } } });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ products { name wholesalePrice } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { products: [{ name: 'Cordless Drill', wholesalePrice: 92 }, { name: 'Claw Hammer', wholesalePrice: 15 }] } });
+    const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products { name } }' }) });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="yoga-example"');
   });
 });

@@ -97,7 +97,13 @@ export async function startYogaServer(options: YogaServerOptions, port = 0): Pro
   });
 
   const server = createServer(yoga);
-  await new Promise<void>((resolveListen) => server.listen(port, '127.0.0.1', resolveListen));
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen); // a port in use is an error to report, not a crash
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}/graphql`,

@@ -45,9 +45,9 @@ export interface Principal {
   /** The verified token claims, for application code that needs more. Never used for access decisions. */
   readonly claims: Readonly<Record<string, unknown>>;
   /**
-   * A string equal for two principals exactly when every rule decides alike for both
-   * (kind, client id, name, metadata and scopes; not the user id or token).
-   * Decisions are cached under it.
+   * A string equal for two principals with the same kind, client id, name, metadata and scopes (not
+   * the user id or token): equal keys are decided alike by every rule. Decisions are cached under
+   * its projection on a schema's rules (`projectAccessKey`), which drops what no rule reads.
    */
   readonly accessKey: string;
 }

@@ -1,14 +1,26 @@
-import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  defaultTypeResolver,
+  GraphQLInterfaceType,
+  GraphQLUnionType,
+  isInterfaceType,
+  type GraphQLAbstractType,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type GraphQLTypeResolver,
+} from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { toGraphQLError } from '../http/challenge.js';
 import { compileRules, type CompileRulesOptions } from './compileRules.js';
 import { createEnforcement, enforcementOf, type Enforcement, type EnforcementOptions } from './enforcement.js';
-import { denyField, principalOf, startRequest, stateOf, STATE, type RequestState } from './requestState.js';
+import { denyField, principalOf, startRequest, stateOf, STATE, withholdObject, type RequestState } from './requestState.js';
 
 /** Options of {@link applyAllowClients}. */
 export interface ApplyAllowClientsOptions extends CompileRulesOptions, EnforcementOptions {}
 
 type Resolver = GraphQLFieldResolver<unknown, unknown>;
+type TypeResolver = GraphQLTypeResolver<unknown, unknown>;
 
 /**
  * Compiles the schema's rules and returns a copy of the schema whose protected fields check them,
@@ -29,7 +41,12 @@ type Resolver = GraphQLFieldResolver<unknown, unknown>;
  * - mode `reject`: every root field of an operation with a denial is refused, so no data is returned;
  *   the HTTP status stays the server's (200) — use the Apollo plugin or {@link checkOperation}
  *   before execution to answer 403 with `WWW-Authenticate`;
- * - subscriptions: a denied root field refuses in `subscribe`, so no event stream opens.
+ * - subscriptions: a denied root field refuses in `subscribe`, so no event stream opens;
+ * - an object whose type carries a rule the caller does not pass (`type PartnerOffer @allowClients(…)`),
+ *   met through an interface or a union, is withheld whole, `__typename` included: null with one
+ *   error per selection naming the field that returned it (`Query.search`), never the hidden type
+ *   (the abstract type's `resolveType` is wrapped; with the Apollo plugin, mode `reject` refuses
+ *   the whole response instead).
  * With the Apollo plugin (or `checkOperation` before execution), refusals happen before execution.
  *
  * Apply it last: the returned schema is the one the plugin and `checkOperation` recognize.
@@ -60,8 +77,21 @@ export function applyAllowClients(schema: GraphQLSchema, options: ApplyAllowClie
       return { ...fieldConfig, resolve, subscribe: guard((fieldConfig.subscribe ?? defaultFieldResolver) as Resolver, coordinate, box) };
     },
   });
-  box.current = createEnforcement(guarded, rules, options);
-  return guarded;
+  // Abstract types that may resolve to a type with a type-level rule: their resolveType withholds it.
+  const screened =
+    rules.types.size === 0
+      ? guarded
+      : mapSchema(guarded, {
+          [MapperKind.ABSTRACT_TYPE]: (type) => {
+            if (!guarded.getPossibleTypes(type).some((possible) => rules.types.has(possible.name))) return type;
+            const resolveType = screen((type.resolveType ?? defaultTypeResolver) as TypeResolver, box);
+            return isInterfaceType(type)
+              ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType })
+              : new GraphQLUnionType({ ...type.toConfig(), resolveType });
+          },
+        });
+  box.current = createEnforcement(screened, rules, options);
+  return screened;
 }
 
 function guard(resolve: Resolver, coordinate: string, box: { readonly current: Enforcement | null }): Resolver {
@@ -70,6 +100,33 @@ function guard(resolve: Resolver, coordinate: string, box: { readonly current: E
     if (state !== undefined && state.clear && state.operation === info.operation) return resolve(source, args, context, info);
     return guardSlow(resolve, coordinate, box, source, args, context, info);
   };
+}
+
+/** Wraps an abstract type's resolveType: a resolved type the caller may not see is withheld. */
+function screen(resolveType: TypeResolver, box: { readonly current: Enforcement | null }): TypeResolver {
+  return function allowClientsTypeGuard(value, context, info, abstractType: GraphQLAbstractType) {
+    const resolved = resolveType(value, context, info, abstractType);
+    if (resolved !== null && typeof resolved === 'object' && typeof (resolved as PromiseLike<unknown>).then === 'function') {
+      return (resolved as Promise<string | undefined>).then((name) => screenType(name, box, context, info));
+    }
+    return screenType(resolved as string | undefined, box, context, info);
+  };
+}
+
+function screenType(name: string | undefined, box: { readonly current: Enforcement | null }, context: unknown, info: GraphQLResolveInfo): string | undefined {
+  if (typeof name !== 'string') return name; // graphql-js reports a type resolver that gave no name
+  const state = stateFor(box, context, info);
+  const hidden = state.decision.withheld.get(name);
+  if (hidden === undefined) return name;
+  return withholdObject(state, hidden, info);
+}
+
+/** The request's state for this operation, decided now if the server did not decide it before execution. */
+function stateFor(box: { readonly current: Enforcement | null }, context: unknown, info: GraphQLResolveInfo): RequestState {
+  const enforcement = box.current as Enforcement;
+  const state = stateOf(context);
+  if (state !== undefined && state.operation === info.operation && state.enforcement === enforcement) return state;
+  return startRequest(enforcement, context, info.operation, (name) => info.fragments[name], principalOf(context));
 }
 
 /** Everything but the common case: a context without a decision, or a decision with denials. */
@@ -82,11 +139,7 @@ function guardSlow(
   context: unknown,
   info: GraphQLResolveInfo,
 ): unknown {
-  const enforcement = box.current as Enforcement;
-  let state = stateOf(context);
-  if (state === undefined || state.operation !== info.operation || state.enforcement !== enforcement) {
-    state = startRequest(enforcement, context, info.operation, (name) => info.fragments[name], principalOf(context));
-  }
+  const state = stateFor(box, context, info);
   if (state.decision.refusal !== null) throw toGraphQLError(state.decision.refusal, { realm: 'api', http: false });
   const error = state.decision.denied.get(coordinate);
   if (error === undefined) return resolve(source, args, context, info);

@@ -49,6 +49,12 @@ export interface CompiledRules {
    * A coordinate absent from the map is readable by every caller, anonymous ones included.
    */
   readonly fields: ReadonlyMap<string, FieldRule>;
+  /**
+   * The rule written on each object type that carries one (`PartnerOffer`), by type name: who may
+   * see objects of the type at all. An object of such a type met through an interface or a union is
+   * withheld whole (`__typename` included) from a caller the rule does not admit.
+   */
+  readonly types: ReadonlyMap<string, FieldRule>;
 }
 
 const DEFAULT_POLICIES: readonly DefaultPolicy[] = ['public', 'authenticated', 'deny'];
@@ -114,12 +120,17 @@ export function compileRules(schema: GraphQLSchema, options: CompileRulesOptions
   };
 
   const fields = new Map<string, FieldRule>();
+  const types = new Map<string, FieldRule>();
   const defaultChecks: readonly Check[] =
     defaultPolicy === 'public' ? [] : defaultPolicy === 'authenticated' ? [AUTHENTICATED] : [DENY];
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
     const interfaces = type.getInterfaces();
     const isObject = isObjectType(type);
+    if (isObject) {
+      const own = rulesOfType(type).rules;
+      if (own.length > 0) types.set(type.name, { coordinate: type.name, checks: own });
+    }
     for (const field of Object.values(type.getFields())) {
       const coordinate = `${type.name}.${field.name}`;
       const rules = isObject ? rulesOf(type, field, coordinate) : rulesOfInterfaceField(type, field);
@@ -143,7 +154,7 @@ export function compileRules(schema: GraphQLSchema, options: CompileRulesOptions
       }
     }
   }
-  return Object.freeze({ schema, defaultPolicy, fields });
+  return Object.freeze({ schema, defaultPolicy, fields, types });
 }
 
 /**

@@ -61,6 +61,12 @@ export interface OperationDecision {
    * one log line a denied request writes: its size follows the schema, not the operation.
    */
   readonly deniedCoordinates: readonly DeniedCoordinate[];
+  /**
+   * The object types the caller may not see (their type-level rule refuses it) that the operation
+   * could meet through an interface or a union, with the error of each. Such an object is withheld
+   * whole at run time, `__typename` included; nothing beneath it is decided, so no denial names it.
+   */
+  readonly withheld: ReadonlyMap<string, AccessError>;
 }
 
 /**
@@ -103,7 +109,23 @@ export function decideOperation(
   const denied = new Map<string, AccessError>();
   const visited = new Map<SelectionSetNode, Set<GraphQLObjectType>>();
   const fragmentsRead = new Map<string, FragmentDefinitionNode | undefined>();
+  const withheld = new Map<string, AccessError>();
+  const typeVerdicts = new Map<string, AccessError | null>();
   let scopes: ReadonlySet<string> | undefined;
+
+  /** The error that hides objects of `type` from the caller, or null when the caller may see them. */
+  const typeVerdict = (type: GraphQLObjectType): AccessError | null => {
+    const rule = rules.types.get(type.name);
+    if (rule === undefined) return null;
+    let verdict = typeVerdicts.get(type.name);
+    if (verdict === undefined) {
+      scopes ??= new Set(principal?.scopes ?? []);
+      verdict = evaluateRule(rule, principal, scopes);
+      typeVerdicts.set(type.name, verdict);
+      if (verdict !== null) withheld.set(type.name, verdict);
+    }
+    return verdict;
+  };
 
   const applies = (condition: NamedTypeNode | undefined, type: GraphQLObjectType): boolean => {
     if (condition === undefined) return true;
@@ -156,7 +178,10 @@ export function decideOperation(
       const named = getNamedType(field.type);
       if (isObjectType(named)) visit(selection.selectionSet, named, link);
       else if (isAbstractType(named)) {
-        for (const possible of schema.getPossibleTypes(named)) visit(selection.selectionSet, possible, link);
+        // An object of a type the caller may not see is withheld whole: nothing of it is walked or named.
+        for (const possible of schema.getPossibleTypes(named)) {
+          if (typeVerdict(possible) === null) visit(selection.selectionSet, possible, link);
+        }
       }
     }
   };
@@ -170,6 +195,7 @@ export function decideOperation(
     denied,
     refusal: denials.length > 0 && (mode === 'reject' || operation.operation === 'mutation') ? refusalOf(denials) : null,
     deniedCoordinates: summarize(denials),
+    withheld,
   });
   return { decision, fragmentsRead };
 }

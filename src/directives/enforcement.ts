@@ -2,6 +2,7 @@ import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } f
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
+import { projectAccessKey } from './accessProjection.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
 
@@ -11,7 +12,7 @@ export interface Enforcement {
   readonly rules: CompiledRules;
   readonly mode: EnforcementMode;
   readonly logger: Logger;
-  /** The decision for (operation, caller's access key), from the cache when it was made before. */
+  /** The decision for (operation, caller's projected access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
 }
 
@@ -30,7 +31,6 @@ export interface EnforcementOptions {
 }
 
 const registry = new WeakMap<GraphQLSchema, Enforcement>();
-const ANONYMOUS_KEY = '\u0000anonymous';
 
 /**
  * Checks the enforcement options once and fills in the defaults.
@@ -60,8 +60,9 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
   const { mode, logger, cacheSize } = assertEnforcementOptions(options);
-  // Keyed by the operation node's identity (servers reuse parsed documents) and the access key: two
-  // principals with one access key are decided alike by construction (see Principal.accessKey). One
+  // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
+  // projected on these rules: two principals with one projected key are decided alike by
+  // construction (see projectAccessKey), so the entries follow the rules, not the partners. One
   // budget for every operation: at most cacheSize decisions, and at most DENIAL_UNITS_PER_ENTRY ×
   // cacheSize units of size, a decision counting 1 plus its denied selections. A decision holds no
   // part of the document (the fragments it read are kept as ids), so the cache never keeps a
@@ -77,7 +78,7 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     mode,
     logger,
     decide(operation, fragments, principal) {
-      const key = `${idOf(operation)}\u0000${principal === null ? ANONYMOUS_KEY : principal.accessKey}`;
+      const key = `${idOf(operation)}\u0000${projectAccessKey(rules, principal)}`;
       const cached = cache.get(key);
       if (cached !== undefined && sameFragments(cached.fragmentIds, fragments)) return cached.decision;
       const { decision, fragmentsRead } = decideOperation(rules, schema, operation, fragments, principal, mode);

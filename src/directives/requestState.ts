@@ -1,6 +1,6 @@
 import { GraphQLError, isNonNullType, responsePathAsArray, type FieldNode, type GraphQLResolveInfo, type OperationDefinitionNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
-import type { AccessError } from '../errors.js';
+import { AccessError } from '../errors.js';
 import { toGraphQLError } from '../http/challenge.js';
 import type { FragmentLookup, OperationDecision } from './decideOperation.js';
 import type { Enforcement } from './enforcement.js';
@@ -18,6 +18,8 @@ export interface RequestState {
   /** The root value the reported errors belong to: each subscription event is a new response. */
   rootValue: unknown;
   reported: Map<FieldNode, GraphQLError> | null;
+  /** The first object withheld at run time (a type the caller may not see), or null. */
+  withheld: AccessError | null;
 }
 
 // The state is read by every guard call, so it lives on the context object itself under a symbol
@@ -63,6 +65,7 @@ export function startRequest(
     clear: decision.denials.length === 0,
     rootValue: UNSEEN,
     reported: null,
+    withheld: null,
   };
   bind(context, state);
   if (decision.denials.length > 0) {
@@ -91,25 +94,51 @@ export function startRequest(
  * object is thrown again, and the Apollo plugin removes the repeats from the response).
  */
 export function denyField(state: RequestState, error: AccessError, info: GraphQLResolveInfo): null {
+  const located = reported(state, info);
+  if (located === undefined) throw report(state, error, info);
+  if (isNonNullType(info.returnType)) throw located;
+  return null;
+}
+
+/**
+ * Withholds an object whose type the caller may not see, met through an interface or a union: it
+ * is null (as a whole, `__typename` included) with one error per selection, located at the field
+ * that returned it (resolveType is not told the list index) and naming that field (`Query.search`),
+ * never the hidden type. Thrown from the abstract type's
+ * `resolveType`, which cannot answer null: later items throw the first item's error object again,
+ * and the repeats are removed from the response as for {@link denyField}.
+ */
+export function withholdObject(state: RequestState, hidden: AccessError, info: GraphQLResolveInfo): never {
+  const located = reported(state, info);
+  if (located !== undefined) throw located;
+  const error = new AccessError(hidden.code, {
+    coordinate: `${info.parentType.name}.${info.fieldName}`,
+    detail: `withheld an object of type ${hidden.coordinate ?? '(unknown)'}: ${hidden.detail ?? 'not admitted'}`,
+  });
+  state.withheld ??= error;
+  throw report(state, error, info);
+}
+
+/** The error already reported for this selection in this response, if any. */
+function reported(state: RequestState, info: GraphQLResolveInfo): GraphQLError | undefined {
   if (state.rootValue !== info.rootValue) {
     if (state.rootValue !== UNSEEN) state.reported = null;
     state.rootValue = info.rootValue;
   }
-  const node = info.fieldNodes[0] as FieldNode;
+  return state.reported?.get(info.fieldNodes[0] as FieldNode);
+}
+
+/** The located error of a selection's first denial, remembered for the later items. */
+function report(state: RequestState, error: AccessError, info: GraphQLResolveInfo): GraphQLError {
+  const mapped = toGraphQLError(error, FIELD_ERROR_OPTIONS);
+  const located = new GraphQLError(mapped.message, {
+    nodes: info.fieldNodes,
+    path: responsePathAsArray(info.path),
+    extensions: mapped.extensions,
+  });
   state.reported ??= new Map();
-  let located = state.reported.get(node);
-  if (located === undefined) {
-    const mapped = toGraphQLError(error, FIELD_ERROR_OPTIONS);
-    located = new GraphQLError(mapped.message, {
-      nodes: info.fieldNodes,
-      path: responsePathAsArray(info.path),
-      extensions: mapped.extensions,
-    });
-    state.reported.set(node, located);
-    throw located;
-  }
-  if (isNonNullType(info.returnType)) throw located;
-  return null;
+  state.reported.set(info.fieldNodes[0] as FieldNode, located);
+  return located;
 }
 
 /** The principal of an `AuthContext`; anything else (no context, a malformed principal) is anonymous. */

@@ -10,7 +10,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
-import { createOperationLimits, createRateLimiter, operationLimitsPlugin } from '../index.js';
+import { operationLimitsPlugin } from '../apollo/index.js';
+import { createOperationLimits, createRateLimiter } from '../index.js';
 import type { AuthContext, OperationLimitsOptions, RateLimiter, RateLimitTiers } from '../index.js';
 import type { ReferenceServerConfig } from './config.js';
 // Used only when the limits are built, after both modules have loaded.

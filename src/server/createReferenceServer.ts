@@ -18,6 +18,7 @@ import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
 import { createFormatError } from './formatError.js';
 import { readBody } from './readBody.js';
+import { refuseSubscriptionsPlugin } from './refuseSubscriptions.js';
 import { buildReferenceSchema } from './schema.js';
 import type { ReferenceSchema } from './schema.js';
 
@@ -75,10 +76,14 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     includeStacktraceInErrorResponses: false,
     validationRules: [...limits.validationRules],
     parseOptions: limits.parseOptions,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins, ...reference.plugins],
-    formatError: createFormatError(REALM, (error, formatted) => {
-      logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
-    }),
+    plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins],
+    formatError: createFormatError(
+      REALM,
+      (error, formatted) => {
+        logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
+      },
+      { hideSuggestions: !config.introspection },
+    ),
     logger: logger.child({ component: 'apollo' }),
   });
   await apollo.start();

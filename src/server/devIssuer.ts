@@ -4,6 +4,7 @@
  *
  * - client-credentials for the partner applications of dev/clients.json, the secret presented by
  *   HTTP Basic or in the body (client_secret_basic, client_secret_post: either, as with Auth0);
+ *   without `scope`, every scope the client is authorized for (as Auth0), else the scopes asked for;
  * - authorization code with PKCE for the first-party frontend, with oidc-provider's development
  *   login (any user name and password is accepted);
  * - RS256 JWT access tokens for the API's audience (RFC 9068 profile: `typ: at+jwt`, `client_id`,
@@ -111,8 +112,9 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
         enabled: true,
         defaultResource: () => options.audience,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
+        getResourceServerInfo: (ctx, resourceIndicator, client) => {
           if (resourceIndicator !== options.audience) throw new errors.InvalidTarget();
+          grantAuthorizedScopesByDefault(ctx, byId.get(client.clientId));
           return {
             scope: API_SCOPES.join(' '),
             audience: options.audience,
@@ -157,6 +159,20 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
         server.close(() => resolveClose());
       }),
   };
+}
+
+/**
+ * As Auth0 does: a client-credentials request without `scope` is granted every scope the client is
+ * authorized for (oidc-provider grants none). oidc-provider asks for the resource server's info just
+ * before it reads the requested scopes, with the parameters already parsed, so this is where the
+ * default can be put in; a request that names scopes gets those (and a scope outside the client's
+ * list is still refused with invalid_scope).
+ */
+function grantAuthorizedScopesByDefault(ctx: KoaContextWithOIDC, client: DevClient | undefined): void {
+  const params = ctx.oidc.params;
+  if (client?.kind !== 'machine' || params === undefined || params['grant_type'] !== 'client_credentials') return;
+  if (typeof params['scope'] === 'string' && params['scope'].length > 0) return;
+  params['scope'] = client.scopes.join(' ');
 }
 
 /** Endpoints that oidc-provider 9 serves by GET only (its `enableHttpPostMethods` default). */

@@ -12,12 +12,20 @@ const INTERNAL = 'INTERNAL_SERVER_ERROR';
  * - an allow-clients error thrown anywhere keeps its code and fixed message (mapped by the library);
  * - an error Apollo or a resolver raised on purpose (a GraphQLError with a code) is kept as it is;
  * - anything else is an internal error: fixed message, no path, no locations, no stack; the real
- *   error goes to the log.
+ *   error goes to the log;
+ * - with `hideSuggestions` (production: introspection off), no message keeps graphql-js's
+ *   "Did you mean …?" suggestions, which name types, fields and enum values the caller never wrote:
+ *   validation, variable coercion and execution errors alike (Apollo's own option covers validation only).
  */
 export function createFormatError(
   realm: string,
   log: (error: unknown, formatted: GraphQLFormattedError) => void,
+  options: { readonly hideSuggestions?: boolean } = {},
 ): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  if (options.hideSuggestions === true) {
+    const format = createFormatError(realm, log);
+    return (formatted, error) => withoutSuggestions(format(formatted, error));
+  }
   return (formatted, error) => {
     const original = originalOf(error);
     if (original instanceof AllowClientsError) {
@@ -48,4 +56,11 @@ function withoutInternals(formatted: GraphQLFormattedError): GraphQLFormattedErr
   delete extensions['http'];
   delete extensions['exception'];
   return { ...formatted, extensions };
+}
+
+/** graphql-js appends its suggestions at the end of a message (`didYouMean`), variable coercion included. */
+const SUGGESTION = / ?Did you mean [^]*$/;
+
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return SUGGESTION.test(formatted.message) ? { ...formatted, message: formatted.message.replace(SUGGESTION, '') } : formatted;
 }

@@ -7,6 +7,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { JSONResolver } from 'graphql-scalars';
+import { mayRead } from '../index.js';
 import type { Resolvers } from '../generated/graphql.js';
 import type { Store } from './data/store.js';
 import { CURRENCY } from './data/records.js';
@@ -53,14 +54,19 @@ export function createResolvers(store: Store): Resolvers {
         if (found?.__typename === 'Order' && found.clientId !== context.principal?.client.id) return null;
         return found;
       },
-      search: (_parent, { text }) => {
+      search: (_parent, { text }, context, info) => {
         const needle = text.trim().toLowerCase();
         if (needle.length === 0) return [];
-        const matches = (value: string) => value.toLowerCase().includes(needle);
+        // Match only on what the caller may read: a match on a hidden title would tell the title.
+        const readable = (coordinate: string) => mayRead(info.schema, context.principal, coordinate);
+        const matches = (coordinate: string, value: string) => readable(coordinate) && value.toLowerCase().includes(needle);
+        const offers = readable('PartnerOffer') ? store.offers : [];
         return [
-          ...store.products.filter((item) => matches(item.name) || matches(item.description)),
-          ...store.bundles.filter((item) => matches(item.name)),
-          ...store.offers.filter((item) => matches(item.title) || matches(productOf(item.productId).name)),
+          ...store.products.filter((item) => matches('Product.name', item.name) || matches('Product.description', item.description)),
+          ...store.bundles.filter((item) => matches('Bundle.name', item.name)),
+          ...offers.filter(
+            (item) => matches('PartnerOffer.title', item.title) || (readable('PartnerOffer.product') && matches('Product.name', productOf(item.productId).name)),
+          ),
         ];
       },
       myOrders: (_parent, _args, context) => {

@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../src/auth/context.js';
-import { createAuthContext } from '../../src/auth/createAuthContext.js';
+import { createAuthContext } from '../../src/apollo/createAuthContext.js';
 import { startTestIssuer } from '../helpers/testIssuer.js';
 import type { TestIssuer } from '../helpers/testIssuer.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthContext } from '../../src/auth/createAuthContext.js';
+import { createAuthContext } from '../../src/apollo/createAuthContext.js';
 import { createVerifier } from '../../src/auth/verifier.js';
 import type { VerifierOptions } from '../../src/auth/verifierOptions.js';
 

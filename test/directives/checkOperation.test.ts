@@ -80,14 +80,17 @@ describe('checkOperation', () => {
     expect(decide(parse('{ orders { cost } }'), callers.platinumByTier).refusal).toBeNull();
   });
 
-  it('reuses the decision for one document and callers with one access key', () => {
+  it('reuses the decision for one document and callers with one projected access key', () => {
     const document = parse('{ orders { id margin } }');
     const first = decide(document, callers.silverByName);
     const sameAccess = { ...callers.silverByName, claims: { sub: 'another token' } };
     expect(decide(document, sameAccess)).toBe(first);
     expect(decide(document, callers.goldById)).not.toBe(first);
-    const moreScopes = principal('machine', 'partner-silver', { name: 'Acme Silver', metadata: { tier: 'silver' }, scopes: ['x'] });
-    expect(decide(document, moreScopes)).not.toBe(first);
+    // A scope some rule requires changes the key; one that no rule mentions does not.
+    const ruledScope = principal('machine', 'partner-silver', { name: 'Acme Silver', metadata: { tier: 'silver' }, scopes: ['admin'] });
+    expect(decide(document, ruledScope)).not.toBe(first);
+    const unruledScope = principal('machine', 'partner-silver', { name: 'Acme Silver', metadata: { tier: 'silver' }, scopes: ['x'] });
+    expect(decide(document, unruledScope)).toBe(first);
   });
 
   it('does not reuse a decision when the same operation comes with other fragments', () => {

@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { accessKeyOf, type JsonValue, type Principal } from '../../src/auth/principal.js';
 import type { AuthContext } from '../../src/auth/context.js';
-import { allowClientsPlugin } from '../../src/directives/allowClientsPlugin.js';
+import { allowClientsPlugin } from '../../src/apollo/allowClientsPlugin.js';
 import { applyAllowClients, type ApplyAllowClientsOptions } from '../../src/directives/applyAllowClients.js';
 import { authDirectiveTypeDefs } from '../../src/directives/typeDefs.js';
 

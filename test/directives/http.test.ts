@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../src/auth/context.js';
-import { allowClients } from '../../src/directives/allowClients.js';
+import { allowClients } from '../../src/apollo/allowClients.js';
 import { callers, makeSchema, SECRET, type CallerName, type Calls } from './fixtures.js';
 
 /**

@@ -6,7 +6,8 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthContext, createRateLimiter, rateLimitPlugin } from '../../src/index.js';
+import { createAuthContext, rateLimitPlugin } from '../../src/apollo/index.js';
+import { createRateLimiter } from '../../src/index.js';
 import type { AuthContext } from '../../src/index.js';
 import { postGraphQL } from '../helpers/postGraphQL.js';
 import type { GraphQLAnswer } from '../helpers/postGraphQL.js';

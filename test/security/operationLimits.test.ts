@@ -7,7 +7,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { buildSchema as buildSchemaOf, parse, validate } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessKeyOf, createOperationLimits, DEFAULT_LIST_SIZE, LimitError, operationLimitsPlugin } from '../../src/index.js';
+import { operationLimitsPlugin } from '../../src/apollo/index.js';
+import { accessKeyOf, createOperationLimits, DEFAULT_LIST_SIZE, LimitError } from '../../src/index.js';
 import type { AuthContext, JsonValue, OperationLimits, Principal } from '../../src/index.js';
 
 /**

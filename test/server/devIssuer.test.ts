@@ -74,6 +74,34 @@ describe('embedded dev issuer', () => {
     });
   });
 
+  it('grants every scope the client is authorized for when none is requested, as Auth0 does', async () => {
+    const verifier = createVerifier({ issuer: issuer.issuer, audience: DEV_AUDIENCE, preset: 'auth0' });
+    for (const id of ['initech-bronze', 'globex-silver']) {
+      const client = machine(id);
+      const response = await fetch(endpoints.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      expect(response.status).toBe(200);
+      const { access_token: token, scope } = (await response.json()) as { access_token: string; scope?: string };
+      expect(scope?.split(' ').sort()).toEqual([...client.scopes].sort());
+      expect([...(await verifier.verify(token)).scopes].sort()).toEqual([...client.scopes].sort());
+    }
+  });
+
+  it('grants only the scopes requested when some are', async () => {
+    const acme = machine('acme-gold');
+    const response = await fetch(endpoints.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read', client_id: acme.id, client_secret: acme.secret }),
+    });
+    const { access_token: token } = (await response.json()) as { access_token: string };
+    const principal = await createVerifier({ issuer: issuer.issuer, audience: DEV_AUDIENCE, preset: 'auth0' }).verify(token);
+    expect(principal.scopes).toEqual(['orders:read']);
+  });
+
   it('refuses a wrong secret and a scope the client is not authorized for', async () => {
     expect(await tokenRequest(endpoints, { grant_type: 'client_credentials' }, 'acme-gold:not-the-secret')).toEqual({ status: 401, error: 'invalid_client' });
     const bronze = machine('initech-bronze');

@@ -5,7 +5,8 @@
 import { request as httpRequest } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowClientsPlugin, applyAllowClients, authDirectiveTypeDefs } from '../../src/index.js';
+import { allowClientsPlugin } from '../../src/apollo/index.js';
+import { applyAllowClients, authDirectiveTypeDefs } from '../../src/index.js';
 import type { AuthContext } from '../../src/index.js';
 import { readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';

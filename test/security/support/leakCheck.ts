@@ -77,6 +77,10 @@ export function findLeaks(schema: GraphQLSchema, oracle: SdlOracle, caller: Orac
       leaks.push(`${path}: unknown concrete type ${concrete}`);
       return;
     }
+    if (concrete !== staticType && oracle.hides(concrete, caller)) {
+      leaks.push(`${path}: an object of the hidden type ${concrete}`);
+      return;
+    }
     const fields: FieldNode[] = [];
     for (const set of sets) collect(set, concrete, fields, new Set());
     const subSets = new Map<string, SelectionSetNode[]>();
@@ -149,7 +153,11 @@ export function deniedInOperation(schema: GraphQLSchema, oracle: SdlOracle, call
           }
           if (selection.selectionSet !== undefined) {
             const returned = getNamedType(field.type);
-            visit(selection.selectionSet, new Set(possibleOf(schema, returned).map((candidate) => candidate.name)), seen);
+            const possibleTypes = possibleOf(schema, returned).map((candidate) => candidate.name);
+            // An object of a hidden type met through an abstract type is withheld (a refusal at run time).
+            const shown = isObjectType(returned) ? possibleTypes : possibleTypes.filter((name) => !oracle.hides(name, caller));
+            for (const name of possibleTypes) if (!shown.includes(name)) denied.add(`${name} (withheld)`);
+            visit(selection.selectionSet, new Set(shown), seen);
           }
         }
       }

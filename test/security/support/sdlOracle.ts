@@ -37,6 +37,11 @@ interface TypeInfo {
 export interface SdlOracle {
   /** True when the rules deny `type.field` (a concrete object type) to the caller. */
   denies(type: string, field: string, caller: OracleCaller): boolean;
+  /**
+   * True when a rule written on the object type itself does not admit the caller: an object of the
+   * type met through an interface or a union must be withheld whole, `__typename` included (issue 10).
+   */
+  hides(type: string, caller: OracleCaller): boolean;
   /** Every `Type.field` coordinate of object types, for reporting coverage. */
   readonly coordinates: readonly string[];
 }
@@ -74,7 +79,11 @@ export function createSdlOracle(sdl: string, defaultPolicy: 'authenticated' | 'p
   for (const [name, type] of types) {
     if (type.kind === 'object') for (const field of type.fields.keys()) coordinates.push(`${name}.${field}`);
   }
-  return { denies, coordinates };
+  const hides = (typeName: string, caller: OracleCaller): boolean => {
+    const type = types.get(typeName);
+    return type !== undefined && type.kind === 'object' && !type.rules.every((rule) => rule(caller));
+  };
+  return { denies, hides, coordinates };
 }
 
 function collect(definition: DefinitionNode, types: Map<string, TypeInfo>): void {

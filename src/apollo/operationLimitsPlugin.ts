@@ -2,9 +2,9 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import type { AuthContext } from '../auth/context.js';
 import { LimitError } from '../errors.js';
 import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
-import { countSourceTokens } from './documentMeter.js';
-import { LIMIT_MESSAGES } from './operationLimits.js';
-import type { OperationLimits } from './operationLimits.js';
+import { countSourceTokens } from '../limits/documentMeter.js';
+import { LIMIT_MESSAGES } from '../limits/operationLimits.js';
+import type { OperationLimits } from '../limits/operationLimits.js';
 
 /** Options of {@link operationLimitsPlugin}. */
 export interface OperationLimitsPluginOptions {

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { assertRealm, toGraphQLError } from '../http/challenge.js';
-import { createAuthenticator } from './authenticate.js';
-import type { AuthRequest, AuthenticatorOptions } from './authenticate.js';
-import type { AuthContext } from './context.js';
-import type { Verifier } from './verifier.js';
+import { createAuthenticator } from '../auth/authenticate.js';
+import type { AuthRequest, AuthenticatorOptions } from '../auth/authenticate.js';
+import type { AuthContext } from '../auth/context.js';
+import type { Verifier } from '../auth/verifier.js';
 
 /** Options of {@link createAuthContext}: the authenticator's, plus the challenge realm. */
 export interface AuthContextOptions extends AuthenticatorOptions {

@@ -3,10 +3,10 @@ import type { GraphQLSchema } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import { assertRealm } from '../http/challenge.js';
 import { allowClientsPlugin } from './allowClientsPlugin.js';
-import { applyAllowClients, type ApplyAllowClientsOptions } from './applyAllowClients.js';
-import { assertDefaultPolicy } from './compileRules.js';
-import { assertEnforcementOptions } from './enforcement.js';
-import { authDirectiveTypeDefs } from './typeDefs.js';
+import { applyAllowClients, type ApplyAllowClientsOptions } from '../directives/applyAllowClients.js';
+import { assertDefaultPolicy } from '../directives/compileRules.js';
+import { assertEnforcementOptions } from '../directives/enforcement.js';
+import { authDirectiveTypeDefs } from '../directives/typeDefs.js';
 
 /** Options of {@link allowClients}. */
 export interface AllowClientsOptions extends ApplyAllowClientsOptions {

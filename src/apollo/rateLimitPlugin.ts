@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import type { AuthContext } from '../auth/context.js';
 import { assertRealm, toGraphQLError } from '../http/challenge.js';
 import { rateLimitHeaders } from '../http/rateLimitHeaders.js';
-import type { RateLimiter, RateLimitState } from './rateLimit.js';
+import type { RateLimiter, RateLimitState } from '../limits/rateLimit.js';
 
 /** Options of {@link rateLimitPlugin}. */
 export interface RateLimitPluginOptions<TContext extends AuthContext> {

@@ -3,11 +3,10 @@ import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import type { AccessError } from '../errors.js';
-import { assertRealm, toGraphQLError } from '../http/challenge.js';
-import type { OperationDecision } from './decideOperation.js';
-import { fragmentLookup } from './checkOperation.js';
-import { enforcementOf } from './enforcement.js';
-import { principalOf, startRequest, stateOf } from './requestState.js';
+import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { fragmentLookup } from '../directives/checkOperation.js';
+import { enforcementOf } from '../directives/enforcement.js';
+import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
 
 /** Options of {@link allowClientsPlugin}. */
 export interface AllowClientsPluginOptions {
@@ -27,7 +26,9 @@ export interface AllowClientsPluginOptions {
  * - Mode `reject`, and a mutation with any denial in every mode: the operation is refused before
  *   execution, HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope"` (and `scope="…"`
  *   when scopes alone are missing), or 401 for an anonymous caller; `extensions.coordinates` lists
- *   the denied coordinates.
+ *   the denied coordinates. An object of a type the caller may not see, met at run time through an
+ *   interface or a union, turns the response of mode `reject` into the same refusal (no data), naming
+ *   the field that returned it, never the type.
  *
  * @throws TypeError naming the option; at server start, when the schema was not prepared
  * @example
@@ -53,12 +54,20 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
           const { contextValue, operation, document } = requestContext;
           if (operation === undefined) return; // Apollo answers this itself, before execution
           const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principalOf(contextValue));
-          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, state.decision, realm);
+          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realm);
         },
         async willSendResponse(requestContext) {
           const state = stateOf(requestContext.contextValue);
           const body = requestContext.response.body;
-          if (state === undefined || state.clear || body.kind !== 'single') return;
+          if (state === undefined || (state.clear && state.withheld === null) || body.kind !== 'single') return;
+          if (state.withheld !== null && state.enforcement.mode === 'reject') {
+            // An object the caller may not see was met at run time: mode reject returns no data at all.
+            const challenge = httpChallenge(state.withheld, realm);
+            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinates: [state.withheld.coordinate] } }] };
+            requestContext.response.http.status = challenge.status;
+            for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
+            return;
+          }
           const errors = body.singleResult.errors;
           if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeats(errors);
         },
@@ -68,10 +77,10 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
 }
 
 /** One error for the whole operation, listing every denied coordinate. */
-function refusalError(refusal: AccessError, decision: OperationDecision, realm: string): GraphQLError {
+function refusalError(refusal: AccessError, coordinates: readonly string[], realm: string): GraphQLError {
   const mapped = toGraphQLError(refusal, { realm });
   return new GraphQLError(mapped.message, {
-    extensions: { ...mapped.extensions, coordinates: [...decision.denied.keys()] },
+    extensions: { ...mapped.extensions, coordinates },
   });
 }
 

@@ -1,0 +1,23 @@
+/**
+ * allow-clients/apollo: the Apollo Server adapter.
+ *
+ * The context function, the plugins and the `allowClients()` convenience, by name. The only
+ * entry that imports `@apollo/server` (an optional peer); everything framework-free is in the
+ * core entry, `allow-clients` (src/index.ts).
+ */
+
+// Who is calling: the typed context of each request
+export { createAuthContext } from './createAuthContext.js';
+export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument } from './createAuthContext.js';
+
+// What they may touch: the schema transform and the enforcement plugin in one call, or the plugin alone
+export { allowClients } from './allowClients.js';
+export type { AllowClients, AllowClientsOptions } from './allowClients.js';
+export { allowClientsPlugin } from './allowClientsPlugin.js';
+export type { AllowClientsPluginOptions } from './allowClientsPlugin.js';
+
+// How much they may spend
+export { operationLimitsPlugin } from './operationLimitsPlugin.js';
+export type { OperationLimitsPluginOptions } from './operationLimitsPlugin.js';
+export { rateLimitPlugin } from './rateLimitPlugin.js';
+export type { RateLimitPluginOptions } from './rateLimitPlugin.js';
