@@ -50,6 +50,8 @@ export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
 export { mayRead } from './directives/mayRead.js';
+export { completeResult } from './directives/completeResult.js';
+export type { CompleteResultArgs } from './directives/completeResult.js';
 export { compileRules } from './directives/compileRules.js';
 export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
