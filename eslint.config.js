@@ -24,16 +24,41 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    // The core is framework-free: only the adapter (src/apollo) and the reference server import Apollo,
-    // only src/prometheus (allow-clients/prometheus) and the reference server import prom-client.
+    // The core is framework-free: only the adapters (src/apollo, src/nestjs) and the reference server import a framework.
     files: ['src/**/*.ts'],
-    ignores: ['src/apollo/**', 'src/server/**', 'src/prometheus/**'],
+    ignores: ['src/apollo/**', 'src/nestjs/**', 'src/server/**', 'src/prometheus/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [APOLLO_ONLY_IN_ADAPTER, PROM_CLIENT_ONLY_IN_ENTRY] }],
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@apollo/server', '@apollo/server/*'], message: 'The core (allow-clients) imports no server framework: Apollo glue belongs in src/apollo/' },
+          { group: ['@nestjs/*'], message: 'The core (allow-clients) imports no server framework: NestJS glue belongs in src/nestjs/' },
+          PROM_CLIENT_ONLY_IN_ENTRY,
+        ],
+      }],
     },
   },
-  { files: ['src/apollo/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [PROM_CLIENT_ONLY_IN_ENTRY] }] } },
-  { files: ['src/prometheus/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [APOLLO_ONLY_IN_ADAPTER] }] } },
+  {
+    // The Apollo adapter knows nothing of NestJS.
+    files: ['src/apollo/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@nestjs/*'], message: 'NestJS glue belongs in src/nestjs/ (allow-clients/nestjs)' }, PROM_CLIENT_ONLY_IN_ENTRY],
+      }],
+    },
+  },
+  {
+    // The NestJS adapter uses the library as a user would, through the core and Apollo entries only.
+    files: ['src/nestjs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../apollo/*', '!../apollo/index.js', '../server/*', '@apollo/server', '@apollo/server/*'],
+          message: 'src/nestjs imports the library only through ../index.js and ../apollo/index.js (and Apollo only through @nestjs/apollo)',
+        }],
+      }],
+    },
+  },
+  { files: ['src/prometheus/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [APOLLO_ONLY_IN_ADAPTER, { group: ['@nestjs/*'], message: 'allow-clients/prometheus imports no server framework' }] }] } },
   {
     // The reference server uses the library as a user would: through the two entries only.
     files: ['src/server/**/*.ts'],
@@ -42,7 +67,7 @@ export default tseslint.config(
         patterns: [{
           group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../apollo/*', '!../apollo/index.js', '../observe/*', '../prometheus/*', '!../prometheus/index.js'],
           message: 'The reference server imports the library only through its entries: ../index.js, ../apollo/index.js, ../prometheus/index.js',
-        }],
+        }, { group: ['@nestjs/*', '../nestjs/*'], message: 'The reference server does not use NestJS' }],
       }],
     },
   },

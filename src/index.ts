@@ -20,7 +20,8 @@ export type {
 } from './errors.js';
 export { httpChallenge, toGraphQLError, assertRealm } from './http/challenge.js';
 export type { HttpChallenge, ToGraphQLErrorOptions } from './http/challenge.js';
-export { rateLimitHeaders } from './http/rateLimitHeaders.js';
+export { rateLimitHeaders, rateLimitFields, mergeRateLimitField } from './http/rateLimitHeaders.js';
+export type { RateLimitFieldState } from './http/rateLimitHeaders.js';
 
 // Who is calling
 export { accessKeyOf } from './auth/principal.js';
@@ -65,14 +66,17 @@ export type {
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';
 export type { OperationLimits, LimitCheckRequest } from './limits/operationLimits.js';
-export { DEFAULT_LIMITS } from './limits/limitOptions.js';
+export { DEFAULT_LIMITS, DEFAULT_LIST_SIZE } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
-export type { CostModel, DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { CostModel } from './limits/operationCost.js';
 export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
 export { createRateLimiter } from './limits/rateLimit.js';
-export type { RateLimiter, RateLimitCaller, RateLimitState } from './limits/rateLimit.js';
+export type { RateLimiter, RateLimitCaller, RateLimitState, PolicyState, CostState, CostRequest } from './limits/rateLimit.js';
+export type { RedisConnection, StoreFailurePolicy, LimitStoreOptions, LimitStoreHealth } from './limits/limitStore.js';
+export { rootMutationFields } from './limits/rootFields.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';
 export { addressKey } from './limits/addressKey.js';

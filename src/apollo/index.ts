@@ -21,3 +21,5 @@ export { operationLimitsPlugin } from './operationLimitsPlugin.js';
 export type { OperationLimitsPluginOptions } from './operationLimitsPlugin.js';
 export { rateLimitPlugin } from './rateLimitPlugin.js';
 export type { RateLimitPluginOptions } from './rateLimitPlugin.js';
+export { costBudgetPlugin } from './costBudgetPlugin.js';
+export type { CostBudgetPluginOptions, CostExtension } from './costBudgetPlugin.js';

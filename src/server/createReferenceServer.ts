@@ -12,7 +12,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, rateLimitHeaders } from '../index.js';
+import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -55,6 +55,13 @@ export interface ReferenceServerDependencies {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The body of `/readyz` (200 when ready, else 503). */
+interface Readiness {
+  readonly status: 'ready' | 'not ready';
+  readonly jwks: 'usable' | 'unusable';
+  readonly redis: 'usable' | 'unusable' | 'not configured';
+}
+
 /**
  * Starts the reference server on `config.host:config.port` (port 0 for an ephemeral port).
  *
@@ -63,7 +70,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
   const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
-  const { authenticate } = createAuthenticator({
+  const { authenticate, verifier } = createAuthenticator({
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
@@ -77,14 +84,27 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   });
 
   const reference =
-    dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger, realm: REALM, metrics: observer.hooks, ...(dependencies.store === undefined ? {} : { store: dependencies.store }) });
-  const limits = createAbuseLimits(config, logger);
+    dependencies.schema ??
+    buildReferenceSchema({
+      mode: config.authz.mode,
+      defaultPolicy: config.authz.defaultPolicy,
+      logger,
+      realm: REALM,
+      metrics: observer.hooks,
+      ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
+    });
+  // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
+  const addresses = new WeakMap<AuthContext, string | null>();
+  const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
     csrfPrevention: true,
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Automatic persisted queries off: Apollo's APQ cache is one for all callers, so a partner could
+    // learn whether another sent a query by sending its hash alone (see SECURITY.md).
+    persistedQueries: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
@@ -112,6 +132,15 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     const url = new URL(`http://reference.invalid${target}`);
     if (url.pathname === '/healthz') {
       send(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { status: 'ok' });
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, { status: 'method not allowed' });
+        return;
+      }
+      const readiness = await ready();
+      send(res, readiness.status === 'ready' ? 200 : 503, readiness);
       return;
     }
     if (url.pathname !== '/graphql') {
@@ -147,10 +176,11 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     if (record !== null) record.principal = authContext.principal;
     const context = record === null ? authContext : observer.contextFor(record, authContext);
+    addresses.set(context, address);
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
-      for (const [name, value] of Object.entries(rateLimitHeaders(state.policy, state.remaining, state.reset))) res.setHeader(name, value);
+      for (const [name, value] of Object.entries(rateLimitFields(state.policies))) res.setHeader(name, value);
     }
 
     const headers = new HeaderMap();
@@ -160,7 +190,11 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => Promise.resolve(context) });
 
-    for (const [name, value] of result.headers) res.setHeader(name, value);
+    for (const [name, value] of result.headers) {
+      // The cost budget's RateLimit items join the request policies' set above.
+      const counted = name === 'ratelimit' || name === 'ratelimit-policy' ? res.getHeader(name) : undefined;
+      res.setHeader(name, typeof counted === 'string' ? mergeRateLimitField(counted, value) : value);
+    }
     res.setHeader('cache-control', 'no-store');
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
@@ -169,6 +203,23 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+
+  // Readiness: the issuer's keys can be had, and the shared limit store answers. Probes come
+  // unauthenticated, so one answer serves every probe for a second (one JWKS fetch per cooldown at most).
+  let readiness: { at: number; answer: Promise<Readiness> } | null = null;
+  const ready = (): Promise<Readiness> => {
+    const at = Date.now();
+    if (readiness !== null && at - readiness.at < 1000) return readiness.answer;
+    const answer = (async (): Promise<Readiness> => {
+      const [jwks, store] = await Promise.all([verifier.keysUsable(), limits.rateLimiter?.health() ?? Promise.resolve(null)]);
+      const redis = store === null || store.store === 'memory' ? 'not configured' : store.usable ? 'usable' : 'unusable';
+      // Failing open, the API serves without Redis: it stays ready (the log says Redis is down).
+      const redisBlocks = redis === 'unusable' && config.rateLimit?.store.onFailure === 'closed';
+      return { status: jwks && !redisBlocks ? 'ready' : 'not ready', jwks: jwks ? 'usable' : 'unusable', redis };
+    })();
+    readiness = { at, answer };
+    return answer;
   };
 
   const accessLog = logger.isLevelEnabled('debug');
@@ -245,6 +296,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
           }, 2000).unref();
         });
         await apollo.stop();
+        await limits.rateLimiter?.close();
       })();
       return closing;
     },
