@@ -82,3 +82,10 @@ export { rootMutationFields } from './limits/rootFields.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';
 export { addressKey } from './limits/addressKey.js';
+
+// Operating it: metrics hooks, request outcomes and the audit event of refusals (prom-client metrics: allow-clients/prometheus)
+export type { MetricsHooks, TokenVerificationEvent, JwksFetchEvent, OperationDeniedEvent, VerificationResult } from './observe/metricsHooks.js';
+export { REQUEST_OUTCOMES, outcomeOfError, outcomeOfResponse } from './observe/requestOutcome.js';
+export type { RequestOutcome } from './observe/requestOutcome.js';
+export { createAuditEvent, operationHash, AUDIT_EVENT_NAME, AUDIT_EVENT_VERSION, MAX_AUDIT_EVENT_BYTES, MAX_AUDIT_COORDINATES } from './observe/auditEvent.js';
+export type { AuditEvent, AuditCoordinate, AuditInput } from './observe/auditEvent.js';
