@@ -20,6 +20,7 @@ import { FULL, SMOKE } from './lib/sizes.js';
 import type { Sizes } from './lib/sizes.js';
 import { httpScenarios } from './scenarios/http.js';
 import { largeList } from './scenarios/largeList.js';
+import { nestHttp, nestLargeList } from './scenarios/nestjs.js';
 import { repeatedOperation } from './scenarios/repeatedOperation.js';
 import { schemaBuild } from './scenarios/schemaBuild.js';
 import { tokenVerification } from './scenarios/tokenVerification.js';
@@ -108,6 +109,30 @@ async function main(): Promise<number> {
       const seconds = (performance.now() - scenarioStart) / 1000;
       if (wanted('5')) scenarios.push(failed('5', 'HTTP, distinct valid tokens', error, seconds));
       if (wanted('6')) scenarios.push(failed('6', 'HTTP, random-kid flood', error, seconds));
+    } finally {
+      for (const worker of workers) worker.kill();
+    }
+  }
+
+  // NestJS (scenarios 7 and 8): the same questions as 1 and 5, asked of a Nest application.
+  if (wanted('7')) {
+    log('scenario 7: NestJS: large list');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await nestLargeList(sizes));
+    } catch (error) {
+      log(`scenario 7 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('7', 'NestJS: large list', error, (performance.now() - scenarioStart) / 1000));
+    }
+  }
+  if (wanted('8')) {
+    log('scenario 8: NestJS over HTTP');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await nestHttp(sizes, (worker) => workers.push(worker)));
+    } catch (error) {
+      log(`scenario 8 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('8', 'NestJS over HTTP', error, (performance.now() - scenarioStart) / 1000));
     } finally {
       for (const worker of workers) worker.kill();
     }

@@ -30,7 +30,7 @@ describe('npm run bench:smoke', () => {
     const run = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
     expect(run.mode).toBe('smoke');
     expect(Object.keys(run.machine)).toEqual(expect.arrayContaining(['CPU', 'Logical cores', 'Memory', 'Node']));
-    expect(run.scenarios.map((scenario) => scenario.id)).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(run.scenarios.map((scenario) => scenario.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     for (const scenario of run.scenarios) {
       expect(scenario.skipped, `scenario ${scenario.id}`).toBeNull();
       expect(scenario.measurements.length, `scenario ${scenario.id}`).toBeGreaterThan(0);
