@@ -20,9 +20,11 @@ import { FULL, SMOKE } from './lib/sizes.js';
 import type { Sizes } from './lib/sizes.js';
 import { httpScenarios } from './scenarios/http.js';
 import { largeList } from './scenarios/largeList.js';
+import { manyPartners } from './scenarios/manyPartners.js';
 import { nestHttp, nestLargeList } from './scenarios/nestjs.js';
 import { repeatedOperation } from './scenarios/repeatedOperation.js';
 import { schemaBuild } from './scenarios/schemaBuild.js';
+import { sharedStore } from './scenarios/sharedStore.js';
 import { tokenVerification } from './scenarios/tokenVerification.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
     ['2', 'Schema build', schemaBuild],
     ['3', 'Repeated small operation', repeatedOperation],
     ['4', 'Token verification', tokenVerification],
+    ['8', 'Decisions for many partners', manyPartners],
   ];
   for (const [id, title, run] of inProcess) {
     if (!wanted(id)) continue;
@@ -114,29 +117,43 @@ async function main(): Promise<number> {
     }
   }
 
-  // NestJS (scenarios 7 and 8): the same questions as 1 and 5, asked of a Nest application.
   if (wanted('7')) {
-    log('scenario 7: NestJS: large list');
+    log('scenario 7: HTTP, rate limits on a shared Redis');
     const scenarioStart = performance.now();
     try {
-      scenarios.push(await nestLargeList(sizes));
+      scenarios.push(await sharedStore(sizes, (worker) => workers.push(worker)));
     } catch (error) {
       log(`scenario 7 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-      scenarios.push(failed('7', 'NestJS: large list', error, (performance.now() - scenarioStart) / 1000));
-    }
-  }
-  if (wanted('8')) {
-    log('scenario 8: NestJS over HTTP');
-    const scenarioStart = performance.now();
-    try {
-      scenarios.push(await nestHttp(sizes, (worker) => workers.push(worker)));
-    } catch (error) {
-      log(`scenario 8 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-      scenarios.push(failed('8', 'NestJS over HTTP', error, (performance.now() - scenarioStart) / 1000));
+      scenarios.push(failed('7', 'HTTP, rate limits on a shared Redis', error, (performance.now() - scenarioStart) / 1000));
     } finally {
       for (const worker of workers) worker.kill();
     }
   }
+
+  // NestJS (scenarios 9 and 10): the same questions as 1 and 5, asked of a Nest application.
+  if (wanted('9')) {
+    log('scenario 9: NestJS: large list');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await nestLargeList(sizes));
+    } catch (error) {
+      log(`scenario 9 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('9', 'NestJS: large list', error, (performance.now() - scenarioStart) / 1000));
+    }
+  }
+  if (wanted('10')) {
+    log('scenario 10: NestJS over HTTP');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await nestHttp(sizes, (worker) => workers.push(worker)));
+    } catch (error) {
+      log(`scenario 10 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('10', 'NestJS over HTTP', error, (performance.now() - scenarioStart) / 1000));
+    } finally {
+      for (const worker of workers) worker.kill();
+    }
+  }
+  scenarios.sort((a, b) => Number(a.id) - Number(b.id));
 
   const run: RunResult = {
     mode: sizes.mode,

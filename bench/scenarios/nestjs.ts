@@ -1,11 +1,11 @@
 /**
- * Scenarios 7 and 8: allow-clients inside a NestJS application (AllowClientsModule, the Apollo
+ * Scenarios 9 and 10: allow-clients inside a NestJS application (AllowClientsModule, the Apollo
  * driver, schema-first with a Nest resolver), against the same Nest application without any
  * authorization (the Nest floor), in the same run.
  *
- * 7. The large list of scenario 1 in process (`executeOperation` on the app's Apollo Server, a fresh
+ * 9. The large list of scenario 1 in process (`executeOperation` on the app's Apollo Server, a fresh
  *    context per operation): allowed and denied client, ours in filter and reject modes.
- * 8. HTTP on loopback: the Nest app in its own process pinned to core 1, autocannon on core 0, the
+ * 10. HTTP on loopback: the Nest app in its own process pinned to core 1, autocannon on core 0, the
  *    distinct valid tokens of scenario 5 (verified by the module) against the floor without a token;
  *    `items(first: 5)`, the same body expected from both; contenders alternate every round.
  */
@@ -29,7 +29,7 @@ const N_FLOOR = 'Nest: floor (no authorization)';
 const N_FILTER = 'Nest: AllowClientsModule, filter mode';
 const N_REJECT = 'Nest: AllowClientsModule, reject mode';
 
-/** Scenario 7: the large list through NestJS, in process. */
+/** Scenario 9: the large list through NestJS, in process. */
 export async function nestLargeList(sizes: Sizes): Promise<ScenarioResult> {
   const started = performance.now();
   const store = new ItemStore();
@@ -92,11 +92,11 @@ export async function nestLargeList(sizes: Sizes): Promise<ScenarioResult> {
       const value = ratios.find((candidate) => candidate.name === `allowed client: Nest + ours ${label} / Nest floor`);
       const text = `NestJS: allowed client ≤ 1.05× the Nest floor (ours, ${label})`;
       return value === undefined
-        ? { scenario: '7', text, figure: 'not measured', pass: null }
-        : { scenario: '7', text, figure: `${fmt(value.summary.median)}×`, pass: value.summary.median <= 1.05 };
+        ? { scenario: '9', text, figure: 'not measured', pass: null }
+        : { scenario: '9', text, figure: `${fmt(value.summary.median)}×`, pass: value.summary.median <= 1.05 };
     });
     return {
-      id: '7',
+      id: '9',
       title: `NestJS: large list (${length.toLocaleString('en-US')} items × id + 3 protected fields)`,
       method:
         'In process, interleaved rounds; ms per operation. Three Nest applications (Express platform, @nestjs/graphql schema-first with a Nest @Resolver for ' +
@@ -118,7 +118,7 @@ export async function nestLargeList(sizes: Sizes): Promise<ScenarioResult> {
 
 const HTTP_QUERY = JSON.stringify({ query: 'query Few { items(first: 5) { id wholesalePrice margin stock } }' });
 
-/** Scenario 8: requests/s through NestJS over HTTP, with the module (real tokens) and without authorization. */
+/** Scenario 10: requests/s through NestJS over HTTP, with the module (real tokens) and without authorization. */
 export async function nestHttp(sizes: Sizes, track: (worker: Worker) => void): Promise<ScenarioResult> {
   const started = performance.now();
   const issuer = await startTestIssuer();
@@ -192,15 +192,15 @@ export async function nestHttp(sizes: Sizes, track: (worker: Worker) => void): P
     const text = 'NestJS over HTTP: ≥ 0.95× the Nest floor’s requests/s';
     const targets: Target[] = [
       rps === null
-        ? { scenario: '8', text, figure: 'not measured', pass: null, note: ours.failure ?? bare.failure ?? undefined }
-        : { scenario: '8', text, figure: `${fmt(rps.summary.median)}×`, pass: rps.summary.median >= 0.95 },
+        ? { scenario: '10', text, figure: 'not measured', pass: null, note: ours.failure ?? bare.failure ?? undefined }
+        : { scenario: '10', text, figure: `${fmt(rps.summary.median)}×`, pass: rps.summary.median >= 0.95 },
     ];
     return {
-      id: '8',
+      id: '10',
       title: `NestJS over HTTP, ${sizes.distinctTokens.toLocaleString('en-US')} distinct valid tokens`,
       method:
         `autocannon, ${sizes.connections} connections, ${sizes.httpRoundSec} s per round, ${sizes.httpRounds} measured rounds after ${sizes.httpWarmupSec} s of warm-up per server, ` +
-        'contenders alternating; each token sent once before the warm-up (its verification cached, as in a running server). The Nest app of scenario 7 (NODE_ENV=production) in its own process: with AllowClientsModule (every request picks one of the tokens at random; ' +
+        'contenders alternating; each token sent once before the warm-up (its verification cached, as in a running server). The Nest app of scenario 9 (NODE_ENV=production) in its own process: with AllowClientsModule (every request picks one of the tokens at random; ' +
         'the module verifies it, builds the context and decides the operation) and without any authorization (no token sent). Every response is checked (200 and the exact body). ' +
         `Query: \`${JSON.parse(HTTP_QUERY).query}\`.`,
       measurements,
