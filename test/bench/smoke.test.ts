@@ -15,7 +15,7 @@ function runSmoke(): Promise<{ code: number | null; stderr: string }> {
     execFile(
       process.execPath,
       ['--expose-gc', '--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out, '--json', json],
-      { cwd: process.cwd(), timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: process.cwd(), timeout: 220_000, maxBuffer: 16 * 1024 * 1024 },
       (error, _stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
     );
   });
@@ -58,5 +58,5 @@ describe('npm run bench:smoke', () => {
     expect(markdown).toContain('## Targets');
     expect(markdown).toContain('Smoke mode');
     for (const scenario of run.scenarios) expect(markdown).toContain(`## ${scenario.id}. `);
-  }, 180_000);
+  }, 230_000);
 });
