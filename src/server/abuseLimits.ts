@@ -14,8 +14,6 @@ import { operationLimitsPlugin } from '../apollo/index.js';
 import { createOperationLimits, createRateLimiter } from '../index.js';
 import type { AuthContext, OperationLimitsOptions, RateLimiter, RateLimitTiers } from '../index.js';
 import type { ReferenceServerConfig } from './config.js';
-// Used only when the limits are built, after both modules have loaded.
-import { REALM } from './createReferenceServer.js';
 
 /**
  * The reference API's operation limits: the library's defaults for everyone, and more room for
@@ -66,7 +64,7 @@ export function createAbuseLimits(config: ReferenceServerConfig, logger: Logger)
   const limits = createOperationLimits({ ...REFERENCE_LIMITS, logger: limitLogger });
   const rate = config.rateLimit;
   return {
-    plugins: [operationLimitsPlugin<AuthContext>(limits, { realm: REALM })],
+    plugins: [operationLimitsPlugin<AuthContext>(limits)],
     validationRules: [],
     parseOptions: limits.parseOptions,
     rateLimiter:

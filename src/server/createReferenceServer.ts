@@ -12,7 +12,8 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, rateLimitHeaders } from '../index.js';
+import { createAuthContext } from '../apollo/index.js';
+import { AllowClientsError, LimitError, httpChallenge, rateLimitHeaders } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -49,7 +50,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
-  const { authenticate } = createAuthenticator({
+  // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
+  // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
+  const { authenticate } = createAuthContext({
+    realm: REALM,
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
@@ -62,7 +66,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   });
 
   const reference =
-    dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger, realm: REALM });
+    dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger });
   const limits = createAbuseLimits(config, logger);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
@@ -77,7 +81,6 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     parseOptions: limits.parseOptions,
     plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins, ...reference.plugins],
     formatError: createFormatError(
-      REALM,
       (error, formatted) => {
         logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
       },

@@ -24,8 +24,6 @@ export interface ReferenceSchemaOptions {
   readonly mode: AuthzMode;
   readonly defaultPolicy: DefaultPolicy;
   readonly logger: Logger;
-  /** The realm of authorization refusals (403 in reject mode). */
-  readonly realm: string;
   /** Default: a fresh store with the demo data. */
   readonly store?: Store;
 }
@@ -53,5 +51,5 @@ export function buildReferenceSchema(options: ReferenceSchemaOptions): Reference
     defaultPolicy: options.defaultPolicy,
     logger: options.logger.child({ component: 'authz' }),
   });
-  return { schema, plugins: [allowClientsPlugin<AuthContext>({ realm: options.realm })] };
+  return { schema, plugins: [allowClientsPlugin<AuthContext>()] };
 }
