@@ -25,7 +25,7 @@ export type AuthErrorCode =
 export type AccessErrorCode = 'ERR_FORBIDDEN' | 'ERR_UNAUTHENTICATED';
 
 /** Codes of a fault on our side or the issuer's, not the caller's (HTTP 503). */
-export type ServiceErrorCode = 'ERR_JWKS_UNAVAILABLE';
+export type ServiceErrorCode = 'ERR_JWKS_UNAVAILABLE' | 'ERR_LIMITS_UNAVAILABLE';
 
 /** Codes of an operation refused for its size or shape (HTTP 400/413), or a caller over its request rate (HTTP 429). */
 export type LimitErrorCode =
@@ -136,14 +136,17 @@ export class AccessError extends AllowClientsError {
 /** Never called: see AccessError's constructor. */
 function NOT_ON_THE_STACK(): void {}
 
-/** The issuer's keys cannot be had right now: the server's fault, not the caller's (HTTP 503). */
+/**
+ * The issuer's keys (`ERR_JWKS_UNAVAILABLE`) or the shared limit store (`ERR_LIMITS_UNAVAILABLE`,
+ * with `onStoreFailure: 'closed'`) cannot be had right now: the server's fault, not the caller's (HTTP 503).
+ */
 export class ServiceError extends AllowClientsError {
   declare readonly code: ServiceErrorCode;
   /** Seconds after which a retry is sensible. */
   readonly retryAfter: number;
 
   constructor(code: ServiceErrorCode, retryAfter: number, options: AllowClientsErrorOptions = {}) {
-    super(code, 'The authorization service is temporarily unavailable', options);
+    super(code, code === 'ERR_JWKS_UNAVAILABLE' ? 'The authorization service is temporarily unavailable' : 'The rate-limit service is temporarily unavailable', options);
     this.retryAfter = retryAfter;
   }
 }

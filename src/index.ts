@@ -20,7 +20,8 @@ export type {
 } from './errors.js';
 export { httpChallenge, toGraphQLError, assertRealm } from './http/challenge.js';
 export type { HttpChallenge, ToGraphQLErrorOptions } from './http/challenge.js';
-export { rateLimitHeaders } from './http/rateLimitHeaders.js';
+export { rateLimitHeaders, rateLimitFields, mergeRateLimitField } from './http/rateLimitHeaders.js';
+export type { RateLimitFieldState } from './http/rateLimitHeaders.js';
 
 // Who is calling
 export { accessKeyOf } from './auth/principal.js';
@@ -72,7 +73,9 @@ export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
 export { createRateLimiter } from './limits/rateLimit.js';
-export type { RateLimiter, RateLimitCaller, RateLimitState } from './limits/rateLimit.js';
+export type { RateLimiter, RateLimitCaller, RateLimitState, PolicyState, CostState, CostRequest } from './limits/rateLimit.js';
+export type { RedisConnection, StoreFailurePolicy, LimitStoreOptions, LimitStoreHealth } from './limits/limitStore.js';
+export { rootMutationFields } from './limits/rootFields.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';
 export { addressKey } from './limits/addressKey.js';

@@ -19,3 +19,5 @@ export { allowClientsPlugin } from './allowClientsPlugin.js';
 export { operationLimitsPlugin } from './operationLimitsPlugin.js';
 export { rateLimitPlugin } from './rateLimitPlugin.js';
 export type { RateLimitPluginOptions } from './rateLimitPlugin.js';
+export { costBudgetPlugin } from './costBudgetPlugin.js';
+export type { CostBudgetPluginOptions, CostExtension } from './costBudgetPlugin.js';

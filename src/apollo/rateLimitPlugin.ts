@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import type { AuthContext } from '../auth/context.js';
 import { toGraphQLError } from '../http/challenge.js';
 import { refuseRealmOption } from './realm.js';
-import { rateLimitHeaders } from '../http/rateLimitHeaders.js';
+import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { RateLimiter, RateLimitState } from '../limits/rateLimit.js';
 
 /** Options of {@link rateLimitPlugin}. */
@@ -20,7 +20,8 @@ export interface RateLimitPluginOptions<TContext extends AuthContext> {
  * per client and user for user tokens, per address when anonymous), after validation and before
  * execution, so a refused operation runs no resolver. A refusal is a 429 with `extensions.code`
  * `RATE_LIMITED`, `Retry-After` and the `RateLimit-Policy` / `RateLimit` fields; every counted
- * response carries the two fields too.
+ * response carries the two fields too, one item per policy (requests per window, daily and monthly
+ * quotas). Add {@link costBudgetPlugin} for the cost budget.
  *
  * Requests refused earlier (no or bad token: 401 from the context function; a document that does
  * not parse or validate: 400) are not counted: they never execute. With HTTP batching on (Apollo's
@@ -63,9 +64,8 @@ export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimit
         },
         async willSendResponse(requestContext) {
           if (state === null) return;
-          for (const [name, value] of Object.entries(rateLimitHeaders(state.policy, state.remaining, state.reset))) {
-            requestContext.response.http.headers.set(name, value);
-          }
+          const headers = requestContext.response.http.headers;
+          for (const [name, value] of Object.entries(rateLimitFields(state.policies))) headers.set(name, mergeRateLimitField(headers.get(name), value));
         },
       };
     },

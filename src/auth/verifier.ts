@@ -45,6 +45,11 @@ export interface Verifier {
   /** The checked options, defaults applied. */
   readonly options: ResolvedVerifierOptions;
   readonly stats: VerifierStats;
+  /**
+   * Whether a key of the issuer is usable now (a readiness probe): fetches the JWKS when none is
+   * cached (single-flight, at most once per cooldown, so probes cannot multiply fetches).
+   */
+  keysUsable(): Promise<boolean>;
 }
 
 interface CacheEntry {
@@ -173,6 +178,10 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     options: resolved,
     get stats(): VerifierStats {
       return { ...counters, jwks: keys.stats };
+    },
+    keysUsable: async () => {
+      if (keys.stats.usableKeys === 0) await keys.refresh().catch(() => undefined);
+      return keys.stats.usableKeys > 0;
     },
   };
 }

@@ -70,7 +70,8 @@ function vocabularyOf(rules: CompiledRules): Vocabulary {
   const names = new Set<string>();
   const metadata = new Map<string, Set<string>>();
   const scopes = new Set<string>();
-  for (const rule of rules.fields.values()) {
+  // Field rules and the rules of types met through interfaces and unions (withheld whole).
+  for (const rule of [...rules.fields.values(), ...rules.types.values()]) {
     for (const check of rule.checks) {
       if (check.kind === 'requireScopes') {
         for (const set of check.anyOf) for (const scope of set) scopes.add(scope);

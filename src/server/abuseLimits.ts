@@ -10,10 +10,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
-import { operationLimitsPlugin } from '../apollo/index.js';
+import { costBudgetPlugin, operationLimitsPlugin } from '../apollo/index.js';
 import { createOperationLimits, createRateLimiter } from '../index.js';
-import type { AuthContext, OperationLimitsOptions, RateLimiter, RateLimitTiers } from '../index.js';
-import type { ReferenceServerConfig } from './config.js';
+import type { AuthContext, OperationLimitsOptions, RateAllowance, RateLimiter, RateLimitTiers } from '../index.js';
+import type { RateLimitConfig, ReferenceServerConfig } from './config.js';
 
 /**
  * The reference API's operation limits: the library's defaults for everyone, and more room for
@@ -31,16 +31,24 @@ export const REFERENCE_LIMITS: OperationLimitsOptions = {
 };
 
 /**
- * How many times the default rate-limit allowance (`RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW`)
- * the same tiers get: by default 600 requests per 60 s for every client, 3,000 for gold partners and
- * 6,000 for the internal reporting client. Anonymous callers get the default, per address.
+ * How many times the default rate-limit allowance (`RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW`, and
+ * the daily and monthly quotas and cost budget when set) the same tiers get: by default 600 requests
+ * per 60 s for every client, 3,000 for gold partners and 6,000 for the internal reporting client.
+ * Anonymous callers get the default request allowance, per address, and no quota or budget.
  */
 export const REFERENCE_RATE_TIER_MULTIPLIERS: Readonly<Record<string, number>> = { gold: 5, internal: 10 };
 
-/** The rate-limit tiers for a default allowance of `requests` (scaled by {@link REFERENCE_RATE_TIER_MULTIPLIERS}). */
-export function referenceRateTiers(requests: number): RateLimitTiers {
-  const values = Object.fromEntries(Object.entries(REFERENCE_RATE_TIER_MULTIPLIERS).map(([tier, factor]) => [tier, { requests: requests * factor }]));
-  return { key: 'tier', values };
+/** The default allowance and its tiers from the configuration (tiers scaled by {@link REFERENCE_RATE_TIER_MULTIPLIERS}). */
+export function referenceAllowances(rate: RateLimitConfig): { default: RateAllowance; tiers: RateLimitTiers } {
+  const scaled = (factor: number): RateAllowance => ({
+    requests: rate.requests * factor,
+    window: rate.window,
+    ...(rate.daily === null ? {} : { daily: rate.daily * factor }),
+    ...(rate.monthly === null ? {} : { monthly: rate.monthly * factor }),
+    ...(rate.cost === null ? {} : { cost: rate.cost * factor, costWindow: rate.costWindow }),
+  });
+  const values = Object.fromEntries(Object.entries(REFERENCE_RATE_TIER_MULTIPLIERS).map(([tier, factor]) => [tier, scaled(factor)]));
+  return { default: scaled(1), tiers: { key: 'tier', values } };
 }
 
 /** What the reference server adds to Apollo Server to bound the size and shape of operations. */
@@ -55,21 +63,33 @@ export interface AbuseLimits {
 
 /**
  * Builds the operation limits: depth, aliases, tokens and cost per client tier
- * ({@link REFERENCE_LIMITS}), refused with 400 and a code before authorization and execution; and
- * the rate limiter (`config.rateLimit`, tiers scaled by {@link REFERENCE_RATE_TIER_MULTIPLIERS}),
- * refused with 429 before Apollo Server sees the request.
+ * ({@link REFERENCE_LIMITS}), refused with 400 and a code before authorization and execution; the
+ * rate limiter (`config.rateLimit`: requests per window and the daily and monthly quotas, on Redis
+ * with `REDIS_URL`), refused with 429 before Apollo Server sees the request; and, with
+ * `COST_BUDGET`, the cost budget, charged after validation and refused with 429 before execution.
  */
 export function createAbuseLimits(config: ReferenceServerConfig, logger: Logger): AbuseLimits {
   const limitLogger = logger.child({ component: 'limits' });
   const limits = createOperationLimits({ ...REFERENCE_LIMITS, logger: limitLogger });
   const rate = config.rateLimit;
+  const rateLimiter =
+    rate === null
+      ? null
+      : createRateLimiter({
+          ...referenceAllowances(rate),
+          mutationFieldCost: rate.mutationFieldCost,
+          logger: limitLogger,
+          ...(rate.store.redisUrl === null
+            ? {}
+            : { redis: rate.store.redisUrl, keyPrefix: rate.store.keyPrefix, storeTimeout: rate.store.timeoutMs, onStoreFailure: rate.store.onFailure }),
+        });
   return {
-    plugins: [operationLimitsPlugin<AuthContext>(limits)],
+    plugins: [
+      operationLimitsPlugin<AuthContext>(limits),
+      ...(rateLimiter !== null && rate?.cost !== null ? [costBudgetPlugin<AuthContext>(rateLimiter, { limits })] : []),
+    ],
     validationRules: [],
     parseOptions: limits.parseOptions,
-    rateLimiter:
-      rate === null
-        ? null
-        : createRateLimiter({ default: { requests: rate.requests, window: rate.window }, tiers: referenceRateTiers(rate.requests), logger: limitLogger }),
+    rateLimiter,
   };
 }

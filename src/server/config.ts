@@ -58,11 +58,28 @@ export interface DevIssuerConfig {
   readonly audience: string;
 }
 
-/** The default rate-limit allowance of the reference server (tiers get multiples of it). */
+/** The default rate-limit allowance of the reference server (tiers get multiples of it), and where counters live. */
 export interface RateLimitConfig {
   readonly requests: number;
   /** Seconds. */
   readonly window: number;
+  /** Requests per UTC day (`RATE_LIMIT_DAILY`), null for no daily quota. */
+  readonly daily: number | null;
+  /** Requests per UTC month (`RATE_LIMIT_MONTHLY`), null for no monthly quota. */
+  readonly monthly: number | null;
+  /** Cost points per `costWindow` (`COST_BUDGET`), null for no cost budget. */
+  readonly cost: number | null;
+  /** Seconds (`COST_BUDGET_WINDOW`, default `RATE_LIMIT_WINDOW`). */
+  readonly costWindow: number;
+  /** The least cost of each root mutation field (`MUTATION_FIELD_COST`). */
+  readonly mutationFieldCost: number;
+  /** The shared store: `REDIS_URL` (null: in memory), `REDIS_KEY_PREFIX`, `REDIS_TIMEOUT` (ms), `RATE_LIMIT_ON_STORE_FAILURE`. */
+  readonly store: {
+    readonly redisUrl: string | null;
+    readonly keyPrefix: string;
+    readonly timeoutMs: number;
+    readonly onFailure: 'open' | 'closed';
+  };
 }
 
 /** Everything the reference server needs. */
@@ -232,7 +249,30 @@ function timeouts(env: Env): { headersMs: number; requestMs: number } {
 function rateLimit(env: Env): RateLimitConfig | null {
   const requests = integer(env, 'RATE_LIMIT_REQUESTS', 600, 0, 100_000_000);
   const window = integer(env, 'RATE_LIMIT_WINDOW', 60, 1, 86_400);
-  return requests === 0 ? null : { requests, window };
+  // 0 (or unset) turns a quota or the budget off.
+  const positive = (name: string): number | null => {
+    const value = integer(env, name, 0, 0, 100_000_000);
+    return value === 0 ? null : value;
+  };
+  const daily = positive('RATE_LIMIT_DAILY');
+  const monthly = positive('RATE_LIMIT_MONTHLY');
+  const cost = positive('COST_BUDGET');
+  const costWindow = integer(env, 'COST_BUDGET_WINDOW', window, 1, 86_400);
+  const mutationFieldCost = integer(env, 'MUTATION_FIELD_COST', 10, 0, 1_000_000);
+  const redisUrl = optional(env, 'REDIS_URL');
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    // The value may hold a password: it is not repeated.
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+  const keyPrefix = optional(env, 'REDIS_KEY_PREFIX') ?? 'allow-clients:';
+  if (keyPrefix.length > 100 || !/^[\x21-\x7e]+$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be at most 100 printable ASCII characters without spaces');
+  const store = {
+    redisUrl,
+    keyPrefix,
+    timeoutMs: integer(env, 'REDIS_TIMEOUT', 250, 1, 10_000),
+    onFailure: oneOf(env, 'RATE_LIMIT_ON_STORE_FAILURE', ['open', 'closed'] as const, 'open'),
+  };
+  return requests === 0 ? null : { requests, window, daily, monthly, cost, costWindow, mutationFieldCost, store };
 }
 
 function absoluteUrl(name: string, value: string): void {

@@ -13,12 +13,13 @@ import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import { createAuthContext } from '../apollo/index.js';
-import { AllowClientsError, LimitError, httpChallenge, rateLimitHeaders } from '../index.js';
+import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
 import { createFormatError } from './formatError.js';
 import { readBody } from './readBody.js';
+import { refuseSubscriptionsPlugin } from './refuseSubscriptions.js';
 import { buildReferenceSchema } from './schema.js';
 import type { ReferenceSchema } from './schema.js';
 
@@ -43,6 +44,13 @@ export interface ReferenceServerDependencies {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The body of `/readyz` (200 when ready, else 503). */
+interface Readiness {
+  readonly status: 'ready' | 'not ready';
+  readonly jwks: 'usable' | 'unusable';
+  readonly redis: 'usable' | 'unusable' | 'not configured';
+}
+
 /**
  * Starts the reference server on `config.host:config.port` (port 0 for an ephemeral port).
  *
@@ -52,7 +60,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const { logger } = dependencies;
   // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
   // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
-  const { authenticate } = createAuthContext({
+  const { authenticate, verifier } = createAuthContext({
     realm: REALM,
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
@@ -79,7 +87,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     includeStacktraceInErrorResponses: false,
     validationRules: [...limits.validationRules],
     parseOptions: limits.parseOptions,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins, ...reference.plugins],
+    plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins],
     formatError: createFormatError(
       (error, formatted) => {
         logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
@@ -100,6 +108,15 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     const url = new URL(`http://reference.invalid${target}`);
     if (url.pathname === '/healthz') {
       send(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { status: 'ok' });
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, { status: 'method not allowed' });
+        return;
+      }
+      const readiness = await ready();
+      send(res, readiness.status === 'ready' ? 200 : 503, readiness);
       return;
     }
     if (url.pathname !== '/graphql') {
@@ -135,7 +152,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
-      for (const [name, value] of Object.entries(rateLimitHeaders(state.policy, state.remaining, state.reset))) res.setHeader(name, value);
+      for (const [name, value] of Object.entries(rateLimitFields(state.policies))) res.setHeader(name, value);
     }
 
     const headers = new HeaderMap();
@@ -145,7 +162,11 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => Promise.resolve(context) });
 
-    for (const [name, value] of result.headers) res.setHeader(name, value);
+    for (const [name, value] of result.headers) {
+      // The cost budget's RateLimit items join the request policies' set above.
+      const counted = name === 'ratelimit' || name === 'ratelimit-policy' ? res.getHeader(name) : undefined;
+      res.setHeader(name, typeof counted === 'string' ? mergeRateLimitField(counted, value) : value);
+    }
     res.setHeader('cache-control', 'no-store');
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
@@ -154,6 +175,23 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+
+  // Readiness: the issuer's keys can be had, and the shared limit store answers. Probes come
+  // unauthenticated, so one answer serves every probe for a second (one JWKS fetch per cooldown at most).
+  let readiness: { at: number; answer: Promise<Readiness> } | null = null;
+  const ready = (): Promise<Readiness> => {
+    const at = Date.now();
+    if (readiness !== null && at - readiness.at < 1000) return readiness.answer;
+    const answer = (async (): Promise<Readiness> => {
+      const [jwks, store] = await Promise.all([verifier.keysUsable(), limits.rateLimiter?.health() ?? Promise.resolve(null)]);
+      const redis = store === null || store.store === 'memory' ? 'not configured' : store.usable ? 'usable' : 'unusable';
+      // Failing open, the API serves without Redis: it stays ready (the log says Redis is down).
+      const redisBlocks = redis === 'unusable' && config.rateLimit?.store.onFailure === 'closed';
+      return { status: jwks && !redisBlocks ? 'ready' : 'not ready', jwks: jwks ? 'usable' : 'unusable', redis };
+    })();
+    readiness = { at, answer };
+    return answer;
   };
 
   const accessLog = logger.isLevelEnabled('debug');
@@ -233,6 +271,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
           }, 2000).unref();
         });
         await apollo.stop();
+        await limits.rateLimiter?.close();
       })();
       return closing;
     },

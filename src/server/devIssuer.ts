@@ -6,7 +6,7 @@
  *   HTTP Basic or in the body (client_secret_basic, client_secret_post: either, as with Auth0);
  *   without `scope`, every scope the client is authorized for (as Auth0), else the scopes asked for;
  * - authorization code with PKCE for the first-party frontend, with oidc-provider's development
- *   login (any user name and password is accepted);
+ *   login (any password, any user name but a client id or a name ending in `@clients`);
  * - RS256 JWT access tokens for the API's audience (RFC 9068 profile: `typ: at+jwt`, `client_id`,
  *   `jti`), carrying the same client claim as the Auth0 Actions in auth0/ (`{ id, name, metadata }`),
  *   plus `azp` and, for client-credentials, `gty` as Auth0 writes them, so the `auth0` preset
@@ -92,7 +92,10 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
     clients: options.clients.map(toClientMetadata),
     jwks: { keys: [{ ...signingKey, kid: `dev-${randomBytes(6).toString('hex')}`, alg: 'RS256', use: 'sig' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')], long: { sameSite: 'lax' } },
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    findAccount: (_ctx, sub) => {
+      refuseMachineLikeUserName(sub, byId);
+      return { accountId: sub, claims: () => ({ sub }) };
+    },
     scopes: ['openid', ...API_SCOPES],
     claims: { openid: ['sub'] },
     pkce: { required: () => true },
@@ -173,6 +176,22 @@ function grantAuthorizedScopesByDefault(ctx: KoaContextWithOIDC, client: DevClie
   if (client?.kind !== 'machine' || params === undefined || params['grant_type'] !== 'client_credentials') return;
   if (typeof params['scope'] === 'string' && params['scope'].length > 0) return;
   params['scope'] = client.scopes.join(' ');
+}
+
+/**
+ * The development login takes any user name, and the user name becomes the token's `sub`. A user
+ * named like a client (`storefront-web`, `acme-gold@clients`, in any case) would get a token whose
+ * `sub` equals its `client_id`, or ends in `@clients`: the markers by which the rfc9068, okta and
+ * cognito presets (sub = client id) and Auth0-style tokens (`<client>@clients`) recognize a
+ * machine. Such names are refused (`access_denied`) wherever the account is loaded, at login and
+ * at the token endpoint alike.
+ */
+function refuseMachineLikeUserName(name: string, clients: ReadonlyMap<string, DevClient>): void {
+  const folded = name.trim().toLowerCase();
+  const clientLike = [...clients.keys()].some((id) => id.toLowerCase() === folded);
+  if (clientLike || folded.endsWith('@clients')) {
+    throw new errors.AccessDenied('this user name is reserved: user names may not be client ids or end in @clients');
+  }
 }
 
 /** Endpoints that oidc-provider 9 serves by GET only (its `enableHttpPostMethods` default). */

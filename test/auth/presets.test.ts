@@ -43,7 +43,7 @@ describe('claim-mapping presets', () => {
     });
 
     it('reads the client from sub without @clients when azp is absent', async () => {
-      const principal = await auth0().verify(issuer.sign({ azp: undefined, gty: undefined, sub: 'clientB@clients' }));
+      const principal = await auth0().verify(issuer.sign({ azp: undefined, sub: 'clientB@clients' }));
       expect(principal.kind).toBe('machine');
       expect(principal.client.id).toBe('clientB');
     });
@@ -242,6 +242,51 @@ describe('claim-mapping presets', () => {
 
     it('refuses a token without azp', async () => {
       await expectRefused(keycloak().verify(issuer.sign({ azp: undefined })), 'ERR_CLAIM_INVALID', 'azp');
+    });
+  });
+
+  /**
+   * Issue 10, finding 7: a machine token is recognized only by a marker no user can choose. Each row
+   * is a user token in the preset's shape in which a user picked what users may pick somewhere (the
+   * login that becomes `sub`, a user name, a display name) to look like the client `storefront-web`.
+   * None may come out as a machine principal: it is a user token, or it is refused.
+   */
+  describe('user-chosen values never make a machine token', () => {
+    const CLIENT = 'storefront-web';
+    const at = { header: { typ: 'at+jwt' } };
+    const cognitoOptions = { preset: 'cognito', audience: undefined, allowedClientIds: [CLIENT] } as const;
+    const cases: [string, Partial<VerifierOptions>, Record<string, unknown>, { header: Record<string, unknown> } | undefined][] = [
+      ['auth0: sub "<client>@clients" without gty client-credentials', {}, { gty: undefined, azp: CLIENT, sub: `${CLIENT}@clients` }, undefined],
+      ['auth0: sub "<client>@clients" with a user grant', {}, { gty: ['refresh_token', 'password'], azp: CLIENT, sub: `${CLIENT}@clients` }, undefined],
+      ['auth0: sub "<client>@clients" and no azp', {}, { gty: 'authorization_code', azp: undefined, sub: `${CLIENT}@clients` }, undefined],
+      ['auth0: sub equal to the client id', {}, { gty: undefined, azp: CLIENT, sub: CLIENT }, undefined],
+      ['rfc9068: sub "<client>@clients"', { preset: 'rfc9068' }, { ...NO_AUTH0, client_id: CLIENT, sub: `${CLIENT}@clients`, jti: 'u1' }, at],
+      ['rfc9068: sub the client id in another case', { preset: 'rfc9068' }, { ...NO_AUTH0, client_id: CLIENT, sub: 'Storefront-Web', jti: 'u2' }, at],
+      ['rfc9068: sub the client id with a space', { preset: 'rfc9068' }, { ...NO_AUTH0, client_id: CLIENT, sub: `${CLIENT} `, jti: 'u3' }, at],
+      ['okta: sub "<cid>@clients"', { preset: 'okta' }, { ...NO_AUTH0, cid: CLIENT, sub: `${CLIENT}@clients`, scp: ['openid'] }, undefined],
+      ['okta: sub the cid in another case', { preset: 'okta' }, { ...NO_AUTH0, cid: CLIENT, sub: 'STOREFRONT-WEB', scp: ['openid'] }, undefined],
+      ['entra: a delegated token whose sub is the client id', { preset: 'entra' }, { ...NO_AUTH0, azp: CLIENT, sub: CLIENT, oid: CLIENT, scp: 'User.Read' }, undefined],
+      ['entra: idtyp user, sub "<client>@clients"', { preset: 'entra' }, { ...NO_AUTH0, azp: CLIENT, sub: `${CLIENT}@clients`, idtyp: 'user' }, undefined],
+      ['cognito: username equal to the client id', cognitoOptions, { ...NO_AUTH0, aud: undefined, token_use: 'access', client_id: CLIENT, sub: 'uuid-1', username: CLIENT }, undefined],
+      ['cognito: sub "<client>@clients"', cognitoOptions, { ...NO_AUTH0, aud: undefined, token_use: 'access', client_id: CLIENT, sub: `${CLIENT}@clients` }, undefined],
+      ['keycloak: preferred_username service-account-<client>', { preset: 'keycloak' }, { gty: undefined, azp: CLIENT, sub: 'uuid-2', preferred_username: `service-account-${CLIENT}` }, undefined],
+      ['keycloak: preferred_username equal to the client id', { preset: 'keycloak' }, { gty: undefined, azp: CLIENT, sub: 'uuid-3', preferred_username: CLIENT }, undefined],
+      ['keycloak: sub equal to the client id', { preset: 'keycloak' }, { gty: undefined, azp: CLIENT, sub: CLIENT }, undefined],
+    ];
+
+    it.each(cases)('%s', async (_name, options, claims, signOptions) => {
+      const outcome = await verifier(options)
+        .verify(issuer.sign(claims, signOptions))
+        .then(
+          (principal) => ({ kind: principal.kind, user: principal.user?.id ?? null }),
+          (error: unknown) => ({ refused: (error as { code?: unknown }).code }),
+        );
+      if ('refused' in outcome) expect(outcome.refused).toBe('ERR_CLAIM_INVALID');
+      else expect(outcome).toEqual({ kind: 'user', user: claims['sub'] });
+    });
+
+    it('refuses the auth0 sub "<client>@clients" without gty client-credentials, naming sub', async () => {
+      await expectRefused(verifier({}).verify(issuer.sign({ gty: undefined, azp: CLIENT, sub: `${CLIENT}@clients` })), 'ERR_CLAIM_INVALID', 'sub');
     });
   });
 

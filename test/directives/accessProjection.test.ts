@@ -60,9 +60,10 @@ const ruleSetArb: fc.Arbitrary<RuleSet> = fc
     item: fc.array(directivesArb, { minLength: 3, maxLength: 3 }),
     itemType: directivesArb,
     mutation: fc.array(directivesArb, { minLength: 2, maxLength: 2 }),
+    offerType: directivesArb,
     defaultPolicy: fc.constantFrom<DefaultPolicy>('public', 'authenticated', 'deny'),
   })
-  .map(({ query, item, itemType, mutation, defaultPolicy }) => ({
+  .map(({ query, item, itemType, mutation, offerType, defaultPolicy }) => ({
     defaultPolicy,
     sdl: `
       type Query {
@@ -70,11 +71,23 @@ const ruleSetArb: fc.Arbitrary<RuleSet> = fc
         q1: String ${query[1]}
         q2: Item ${query[2]}
         q3: [Item] ${query[3]}
+        "abstract: the member types' own rules apply to what comes back"
+        search: [Hit]
+        node: Node
       }
-      type Item ${itemType} {
+      interface Node {
+        id: ID
+      }
+      union Hit = Item | Offer
+      type Item implements Node ${itemType} {
+        id: ID
         i0: String ${item[0]}
         i1: String ${item[1]}
         i2: Item ${item[2]}
+      }
+      type Offer implements Node ${offerType} {
+        id: ID
+        title: String
       }
       type Mutation {
         m0: String ${mutation[0]}
@@ -92,6 +105,7 @@ const operationArb: fc.Arbitrary<string> = fc.oneof(
     .record({ fields: fc.subarray(['m0', 'm1'], { minLength: 1 }), items: itemSelection })
     .map(({ fields, items }) => `mutation { ${fields.map((field) => (field === 'm1' ? `m1 ${items}` : field)).join(' ')} }`),
   itemSelection.map((items) => `query WithFragment { q2 { ...F } } fragment F on Item ${items}`),
+  itemSelection.map((items) => `{ search { __typename ... on Item ${items} ... on Offer { title } } node { id ... on Offer { title } } }`),
 );
 
 const metadataValueArb: fc.Arbitrary<JsonValue> = fc.oneof(fc.constantFrom<JsonValue>(...VALUES, 'bronze', 1, true, null), fc.constant(['gold']));
@@ -129,6 +143,7 @@ function comparable(decision: OperationDecision): unknown {
     type: decision.operationType,
     denials: decision.denials.map((denial) => ({ coordinate: denial.coordinate, path: denial.path, error: error(denial.error) })),
     refusal: error(decision.refusal),
+    withheld: [...decision.withheld].map(([type, reason]) => [type, error(reason)]),
     logged: decision.deniedCoordinates,
   };
 }

@@ -175,8 +175,8 @@ describe('createRateLimiter', () => {
     [{ window: 0 }, '"default.window" must be an integer from 1 to 86400'],
     [{ window: 86_401 }, '"default.window" must be an integer from 1 to 86400'],
     [{ window: '60' }, '"default.window" must be an integer from 1 to 86400'],
-    [{ burst: 5 }, '"default.burst" is not part of an allowance (requests, window)'],
-    ['600', '"default" must be an object { requests, window }'],
+    [{ burst: 5 }, '"default.burst" is not part of an allowance (requests, window, daily, monthly, cost, costWindow)'],
+    ['600', '"default" must be an object { requests, window, daily, monthly, cost, costWindow }'],
   ])('refuses default %o at construction, naming the option', (value, message) => {
     expect(() => createRateLimiter({ default: value } as never)).toThrow(new TypeError(message));
   });

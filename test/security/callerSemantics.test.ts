@@ -2,6 +2,7 @@
  * Hostile callers, round two (issue 10), the semantic findings, against the real reference server
  * with tokens from the embedded dev issuer over loopback HTTP.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';
@@ -30,6 +31,8 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
   let filter: ReferenceServer;
   let reject: ReferenceServer;
   let production: ReferenceServer;
+  let logged: ReferenceServer;
+  const lines: { level: number; msg: string; err?: { stack?: string } }[] = [];
   const tokens = {} as Record<Caller, string>;
 
   function configFor(env: Record<string, string>): ReferenceServerConfig {
@@ -42,6 +45,8 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     filter = await createReferenceServer(configFor({}), { logger });
     reject = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject' }), { logger });
     production = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject', GRAPHQL_INTROSPECTION: 'false' }), { logger });
+    const capture = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    logged = await createReferenceServer(configFor({}), { logger: capture });
     const endpoints = await discover(issuer.issuer);
     for (const client of clients) {
       if (client.kind === 'machine') tokens[client.id as Caller] = await fetchClientToken(endpoints, client as DevMachineClient);
@@ -49,7 +54,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     tokens.alice = await fetchUserToken(endpoints, clients.find((client) => client.kind === 'frontend') as DevFrontendClient, 'alice');
   });
   afterAll(async () => {
-    await Promise.all([filter.close(), reject.close(), production.close()]);
+    await Promise.all([filter.close(), reject.close(), production.close(), logged.close()]);
     await issuer.close();
   });
 
@@ -128,5 +133,33 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     expect(answer.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.body.errors?.[0]?.message).toBe('Cannot query field "title" on type "SearchResult".');
     expect(answer.text).not.toContain('PartnerOffer');
+  });
+
+  describe('subscriptions (finding 9)', () => {
+    it.each([
+      ['with a selection', 'subscription { orderPlaced { id } }'],
+      ['named, on a field that exists nowhere', 'subscription Watch { apiInfo }'],
+    ])('answers subscription %s with 400 SUBSCRIPTIONS_NOT_SUPPORTED, no stack and no error-level log line', async (_label, query) => {
+      const before = lines.length;
+      const answer = await ask('acme-gold', query, logged);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        errors: [{ message: 'Subscriptions are not supported by this API: send a query or a mutation', extensions: { code: 'SUBSCRIPTIONS_NOT_SUPPORTED' } }],
+      });
+      expect(answer.text).not.toMatch(/stack|at .*\.ts|INTERNAL_SERVER_ERROR/);
+      const written = lines.slice(before);
+      expect(written.filter((line) => line.level >= 50)).toEqual([]);
+      expect(written.some((line) => line.err?.stack !== undefined)).toBe(false);
+    });
+
+    it('answers a subscription in a GET with a 4xx and a code too (Apollo: GET serves queries only)', async () => {
+      const before = lines.length;
+      const url = `${logged.url}?query=${encodeURIComponent('subscription { apiInfo }')}`;
+      const response = await fetch(url, { headers: { authorization: `Bearer ${tokens['acme-gold']}`, 'apollo-require-preflight': 'true' } });
+      const text = await response.text();
+      expect(response.status).toBe(405);
+      expect(JSON.parse(text)).toEqual({ errors: [{ message: 'GET requests only support query operations, not subscription operations', extensions: { code: 'BAD_REQUEST' } }] });
+      expect(lines.slice(before).filter((line) => line.level >= 50)).toEqual([]);
+    });
   });
 });

@@ -120,6 +120,26 @@ describe('embedded dev issuer', () => {
     expect(principal.client).toEqual({ id: 'storefront-web', name: 'Storefront', metadata: { firstParty: 'true' } });
   });
 
+  // Issue 10, finding 7: the user name becomes `sub`; a client's id (sub = client_id) or a name
+  // ending in @clients would read as a machine token under the rfc9068 and auth0 presets.
+  it.each(['storefront-web', 'acme-gold', 'ACME-Gold', ' ops-internal ', 'storefront-web@clients', 'mallory@clients', 'mallory@Clients'])(
+    'refuses the user name %j at the dev login (access_denied), so no user token passes as a machine',
+    async (userName) => {
+      const frontend = clients.find((client) => client.kind === 'frontend') as DevFrontendClient;
+      await expect(fetchUserToken(endpoints, frontend, userName)).rejects.toThrow(
+        'authorization failed: access_denied this user name is reserved: user names may not be client ids or end in @clients',
+      );
+    },
+  );
+
+  it('still issues user tokens to names that merely contain a client id or "clients"', async () => {
+    const frontend = clients.find((client) => client.kind === 'frontend') as DevFrontendClient;
+    for (const userName of ['storefront-web-fan', 'clients@example.com']) {
+      const principal = await createVerifier({ issuer: issuer.issuer, audience: DEV_AUDIENCE, preset: 'rfc9068' }).verify(await fetchUserToken(endpoints, frontend, userName));
+      expect(principal).toMatchObject({ kind: 'user', user: { id: userName } });
+    }
+  });
+
   it('refuses an authorization request without PKCE', async () => {
     const frontend = clients.find((client) => client.kind === 'frontend') as DevFrontendClient;
     const url = new URL(endpoints.authorizationEndpoint);

@@ -232,9 +232,55 @@ describe('rate limiting in the reference server', () => {
 
 describe('rate-limit configuration', () => {
   it('defaults to 600 requests per 60 seconds', () => {
-    expect(readConfig({}).rateLimit).toEqual({ requests: 600, window: 60 });
-    expect(readConfig({ RATE_LIMIT_REQUESTS: '1200', RATE_LIMIT_WINDOW: '3600' }).rateLimit).toEqual({ requests: 1200, window: 3600 });
+    const memory = { redisUrl: null, keyPrefix: 'allow-clients:', timeoutMs: 250, onFailure: 'open' };
+    expect(readConfig({}).rateLimit).toEqual({ requests: 600, window: 60, daily: null, monthly: null, cost: null, costWindow: 60, mutationFieldCost: 10, store: memory });
+    expect(readConfig({ RATE_LIMIT_REQUESTS: '1200', RATE_LIMIT_WINDOW: '3600' }).rateLimit).toMatchObject({ requests: 1200, window: 3600, costWindow: 3600 });
     expect(readConfig({ RATE_LIMIT_REQUESTS: '0' }).rateLimit).toBeNull();
+  });
+
+  it('reads the quotas, the cost budget and the shared store', () => {
+    expect(
+      readConfig({
+        RATE_LIMIT_DAILY: '10000',
+        RATE_LIMIT_MONTHLY: '200000',
+        COST_BUDGET: '50000',
+        COST_BUDGET_WINDOW: '300',
+        MUTATION_FIELD_COST: '25',
+        REDIS_URL: 'redis://user:secret@127.0.0.1:6379/2',
+        REDIS_KEY_PREFIX: 'partner-api:',
+        REDIS_TIMEOUT: '100',
+        RATE_LIMIT_ON_STORE_FAILURE: 'closed',
+      }).rateLimit,
+    ).toEqual({
+      requests: 600,
+      window: 60,
+      daily: 10_000,
+      monthly: 200_000,
+      cost: 50_000,
+      costWindow: 300,
+      mutationFieldCost: 25,
+      store: { redisUrl: 'redis://user:secret@127.0.0.1:6379/2', keyPrefix: 'partner-api:', timeoutMs: 100, onFailure: 'closed' },
+    });
+  });
+
+  it.each([
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [{ REDIS_URL: 'redis://user:hunter2@host with space' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [{ REDIS_TIMEOUT: '0' }, 'REDIS_TIMEOUT must be an integer between 1 and 10000 (got "0")'],
+    [{ RATE_LIMIT_ON_STORE_FAILURE: 'maybe' }, 'RATE_LIMIT_ON_STORE_FAILURE must be one of open, closed (got "maybe")'],
+    [{ RATE_LIMIT_DAILY: '-1' }, 'RATE_LIMIT_DAILY must be an integer between 0 and 100000000 (got "-1")'],
+    [{ COST_BUDGET_WINDOW: '86401' }, 'COST_BUDGET_WINDOW must be an integer between 1 and 86400 (got "86401")'],
+    [{ REDIS_KEY_PREFIX: 'a b' }, 'REDIS_KEY_PREFIX must be at most 100 printable ASCII characters without spaces'],
+  ])('refuses %o naming the variable (and never repeating a Redis password)', (env, message) => {
+    let failure: unknown = null;
+    try {
+      readConfig(env);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe(message);
+    expect((failure as Error).message).not.toContain('hunter2');
   });
 
   // Bad values of RATE_LIMIT_REQUESTS and RATE_LIMIT_WINDOW: test/server/config.test.ts (readConfig) and test/e2e/startup.test.ts (exit 1).

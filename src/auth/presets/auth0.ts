@@ -5,8 +5,11 @@ const CLIENTS_SUFFIX = '@clients';
 
 /**
  * Auth0 access tokens: the client id is `azp`, else `sub` without its `@clients` suffix; a token is
- * a machine's when `gty` is `client-credentials` or `sub` ends in `@clients`; scopes come from
- * `scope` plus the RBAC `permissions` array.
+ * a machine's when `gty` is `client-credentials`, the grant Auth0 writes and no user can choose.
+ * Auth0 also writes `sub` as `<client>@clients` in those tokens; a `sub` ending in `@clients` in a
+ * token of any other grant is refused, since an issuer that lets users choose their `sub` (a
+ * development login, an imported user id) would otherwise let a user pass as a machine client.
+ * Scopes come from `scope` plus the RBAC `permissions` array.
  */
 export const auth0Preset: ClaimsPreset = Object.freeze<ClaimsPreset>({
   name: 'auth0',
@@ -21,7 +24,8 @@ export const auth0Preset: ClaimsPreset = Object.freeze<ClaimsPreset>({
     if (subClient === '') invalidClaim('sub', 'empty client id before @clients');
     const clientId = azp ?? subClient ?? invalidClaim('azp', 'missing, and sub is not <client>@clients');
     if (subClient !== undefined && subClient !== clientId) invalidClaim('sub', 'names another client than azp');
-    const machine = subClient !== undefined || grants.includes('client-credentials');
+    const machine = grants.includes('client-credentials');
+    if (subClient !== undefined && !machine) invalidClaim('sub', '<client>@clients in a token whose gty is not client-credentials');
     return {
       kind: machine ? 'machine' : 'user',
       clientId,

@@ -1,0 +1,87 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { AuthContext } from '../auth/context.js';
+import { toGraphQLError } from '../http/challenge.js';
+import { refuseRealmOption } from './realm.js';
+import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
+import type { OperationLimits } from '../limits/operationLimits.js';
+import type { CostState, RateLimiter } from '../limits/rateLimit.js';
+import { rootMutationFields } from '../limits/rootFields.js';
+
+/** Options of {@link costBudgetPlugin}. */
+export interface CostBudgetPluginOptions {
+  /** The operation limits whose cost model computes each operation's cost (as `operationLimitsPlugin` uses it). */
+  readonly limits: OperationLimits;
+}
+
+/** What `extensions.cost` of a response tells the partner. */
+export interface CostExtension {
+  /** The cost this operation asked for (at least `mutationFieldCost` per root mutation field). */
+  readonly requested: number;
+  /** Cost points left in the current window (after this operation, or as they stand when it was refused). */
+  readonly remaining: number;
+  /** Seconds until the window ends and the budget is whole again. */
+  readonly reset: number;
+  /** The budget's points per window. */
+  readonly limit: number;
+}
+
+/**
+ * The Apollo Server plugin that charges each operation its computed cost (the operation limits'
+ * cost model) to the caller's cost budget (`cost` per `costWindow` of its allowance), after
+ * validation and before execution. An operation whose cost does not fit in what is left is refused
+ * with 429 (`RATE_LIMITED`, `Retry-After` until the window ends) before any resolver runs, and is
+ * charged nothing. Every charged response carries `extensions.cost` (`requested`, `remaining`,
+ * `reset`, `limit`) in its body and the budget's item in the `RateLimit-Policy` / `RateLimit` fields.
+ *
+ * An operation above the caller's cost limit is left to `operationLimitsPlugin` (400) and charged nothing.
+ *
+ * @throws TypeError when `limiter` or `limits` do not come from this library (its refusals carry no challenge, so it takes no realm).
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter({ default: { requests: 600, window: 60, cost: 50_000 } });
+ * new ApolloServer<AuthContext>({
+ *   schema,
+ *   plugins: [operationLimitsPlugin(limits), rateLimitPlugin(limiter), costBudgetPlugin(limiter, { limits })],
+ * });
+ * ```
+ */
+export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: CostBudgetPluginOptions): ApolloServerPlugin<TContext> {
+  if (typeof limiter !== 'object' || limiter === null || typeof limiter.chargeCost !== 'function') {
+    throw new TypeError('"limiter" must come from createRateLimiter');
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
+  refuseRealmOption(options, 'costBudgetPlugin');
+  const limits = options.limits;
+  if (typeof limits !== 'object' || limits === null || typeof limits.measure !== 'function') throw new TypeError('"limits" must come from createOperationLimits');
+
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
+      let state: CostState | null = null;
+      return {
+        async didResolveOperation(requestContext) {
+          const { operation, document, schema } = requestContext;
+          if (operation === null || operation === undefined) return;
+          const principal = requestContext.contextValue.principal ?? null;
+          const cost = limits.measure(schema, document).operations.get(operation)?.cost;
+          // Unmeasured, or above the caller's cost limit: the operation limits refuse it (400).
+          if (cost === undefined || cost > limits.limitsFor(principal).cost) return;
+          try {
+            state = await limiter.chargeCost({ principal, cost, mutationFields: rootMutationFields(document, operation) });
+          } catch (error) {
+            throw toGraphQLError(error);
+          }
+          if (state?.refusal) throw toGraphQLError(state.refusal);
+        },
+        async willSendResponse(requestContext) {
+          if (state === null) return;
+          const headers = requestContext.response.http.headers;
+          for (const [name, value] of Object.entries(rateLimitFields([state]))) headers.set(name, mergeRateLimitField(headers.get(name), value));
+          const body = requestContext.response.body;
+          if (body.kind !== 'single') return;
+          const cost: CostExtension = { requested: state.requested, remaining: state.remaining, reset: state.reset, limit: state.policy.requests };
+          body.singleResult.extensions = { ...body.singleResult.extensions, cost };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The cost budget and the quotas in the reference server (in memory): real tokens, real HTTP on
+ * loopback. Each operation is charged its computed cost before it runs; one that does not fit gets
+ * 429 with nothing charged and no resolver run; every counted answer reports each policy in the
+ * RateLimit fields and the cost in `extensions.cost`.
+ */
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/server/config.js';
+import type { ReferenceServerConfig } from '../../src/server/config.js';
+import { createReferenceServer } from '../../src/server/createReferenceServer.js';
+import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
+import { createLogger } from '../../src/server/logger.js';
+import { postGraphQL } from '../helpers/postGraphQL.js';
+import { startTestIssuer } from '../helpers/testIssuer.js';
+import type { TestIssuer } from '../helpers/testIssuer.js';
+
+const AUDIENCE = 'https://api.allow-clients.test/graphql';
+const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
+
+describe('cost budget and quotas in the reference server', () => {
+  let issuer: TestIssuer;
+  let server: ReferenceServer;
+  const calls: Record<string, number> = {};
+  const hit = (name: string): number => (calls[name] = (calls[name] ?? 0) + 1);
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hits: Int! items: [Item!]! } type Item { a: Int b: Int c: Int } type Mutation { one: Int two: Int }',
+      resolvers: {
+        Query: { hits: () => hit('hits'), items: () => (hit('items'), Array.from({ length: 3 }, () => ({ a: 1, b: 2, c: 3 }))) },
+        Mutation: { one: () => hit('one'), two: () => hit('two') },
+      },
+    });
+    const config = readConfig({
+      AUTH_ISSUER: issuer.url,
+      AUTH_AUDIENCE: AUDIENCE,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_REQUESTS: '100',
+      RATE_LIMIT_DAILY: '1000',
+      COST_BUDGET: '40',
+      COST_BUDGET_WINDOW: '3600',
+      MUTATION_FIELD_COST: '15',
+    });
+    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
+      logger: createLogger('silent'),
+      schema: { schema, plugins: [] },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  const token = (clientId: string): string => issuer.sign({ sub: `${clientId}@clients`, azp: clientId });
+  const costOf = (answer: { json: unknown }): Record<string, number> => (answer.json as { extensions: { cost: Record<string, number> } }).extensions.cost;
+
+  it('charges each operation its cost, reports it in extensions.cost and lists every policy in the RateLimit fields', async () => {
+    const partner = token('cost-reporter');
+    const first = await postGraphQL(server.url, '{ hits }', { token: partner });
+    expect(first.status).toBe(200);
+    const cost = costOf(first);
+    expect(cost).toEqual({ requested: cost['requested'], remaining: 40 - (cost['requested'] ?? 0), reset: cost['reset'], limit: 40 });
+    expect(cost['requested']).toBeGreaterThanOrEqual(1);
+    expect(cost['reset']).toBeGreaterThan(0);
+    expect(cost['reset']).toBeLessThanOrEqual(3600);
+    expect(first.headers['ratelimit-policy']).toBe('"default";q=100;w=60, "default.day";q=1000;w=86400, "default.cost";q=40;w=3600');
+    expect(first.headers['ratelimit']).toMatch(/^"default";r=99;t=\d+, "default\.day";r=999;t=\d+, "default\.cost";r=\d+;t=\d+$/);
+    expect(first.headers['ratelimit']).toContain(`"default.cost";r=${40 - (cost['requested'] ?? 0)};t=${cost['reset']}`);
+    const bigger = await postGraphQL(server.url, '{ items { a b c } }', { token: partner });
+    expect(bigger.status).toBe(200);
+    expect(costOf(bigger)['requested']).toBeGreaterThan(cost['requested'] ?? 0);
+    expect(costOf(bigger)['remaining']).toBe(40 - (cost['requested'] ?? 0) - (costOf(bigger)['requested'] ?? 0));
+  });
+
+  it('refuses an operation over the remaining budget with 429 before it runs, charging nothing', async () => {
+    const partner = token('cost-spender');
+    const items = await postGraphQL(server.url, '{ items { a b c } }', { token: partner });
+    const price = costOf(items)['requested'] ?? 0;
+    let remaining = costOf(items)['remaining'] ?? 0;
+    while (remaining >= price) {
+      const again = await postGraphQL(server.url, '{ items { a b c } }', { token: partner });
+      expect(again.status).toBe(200);
+      remaining = costOf(again)['remaining'] ?? 0;
+    }
+    const before = calls['items'] ?? 0;
+    const refused = await postGraphQL(server.url, '{ items { a b c } }', { token: partner });
+    expect(refused.status).toBe(429);
+    expect(refused.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
+    expect(refused.json.data).toBeUndefined();
+    expect(calls['items'] ?? 0).toBe(before);
+    expect(costOf(refused)).toMatchObject({ requested: price, remaining, limit: 40 });
+    expect(refused.headers['retry-after']).toBe(String(costOf(refused)['reset']));
+    // What is left is reported as it is (less than the operation asked for).
+    expect(refused.headers['ratelimit']).toContain(`"default.cost";r=${remaining};t=${refused.headers['retry-after']}`);
+    // Nothing was charged: a cheaper operation that fits what is left still runs.
+    const cheap = await postGraphQL(server.url, '{ hits }', { token: partner });
+    if ((costOf(cheap)['requested'] ?? 0) <= remaining) {
+      expect(cheap.status).toBe(200);
+      expect(costOf(cheap)['remaining']).toBe(remaining - (costOf(cheap)['requested'] ?? 0));
+    }
+  });
+
+  it('charges each root mutation field at least MUTATION_FIELD_COST', async () => {
+    const partner = token('cost-mutator');
+    const both = await postGraphQL(server.url, 'mutation { one two }', { token: partner });
+    expect(both.status).toBe(200);
+    expect(costOf(both)).toMatchObject({ requested: 30, remaining: 10 });
+    const before = { one: calls['one'], two: calls['two'] };
+    // An alias is one more root field: 45 > 10 left.
+    const three = await postGraphQL(server.url, 'mutation { one two again: one }', { token: partner });
+    expect(three.status).toBe(429);
+    expect(costOf(three)).toMatchObject({ requested: 45, remaining: 10 });
+    expect({ one: calls['one'], two: calls['two'] }).toEqual(before);
+  });
+});
