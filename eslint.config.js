@@ -21,12 +21,36 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    // The core is framework-free: only the adapter (src/apollo) and the reference server import Apollo.
+    // The core is framework-free: only the adapters (src/apollo, src/nestjs) and the reference server import a framework.
     files: ['src/**/*.ts'],
-    ignores: ['src/apollo/**', 'src/server/**'],
+    ignores: ['src/apollo/**', 'src/nestjs/**', 'src/server/**'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@apollo/server', '@apollo/server/*'], message: 'The core (allow-clients) imports no server framework: Apollo glue belongs in src/apollo/' }],
+        patterns: [
+          { group: ['@apollo/server', '@apollo/server/*'], message: 'The core (allow-clients) imports no server framework: Apollo glue belongs in src/apollo/' },
+          { group: ['@nestjs/*'], message: 'The core (allow-clients) imports no server framework: NestJS glue belongs in src/nestjs/' },
+        ],
+      }],
+    },
+  },
+  {
+    // The Apollo adapter knows nothing of NestJS.
+    files: ['src/apollo/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@nestjs/*'], message: 'NestJS glue belongs in src/nestjs/ (allow-clients/nestjs)' }],
+      }],
+    },
+  },
+  {
+    // The NestJS adapter uses the library as a user would, through the core and Apollo entries only.
+    files: ['src/nestjs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../apollo/*', '!../apollo/index.js', '../server/*', '@apollo/server', '@apollo/server/*'],
+          message: 'src/nestjs imports the library only through ../index.js and ../apollo/index.js (and Apollo only through @nestjs/apollo)',
+        }],
       }],
     },
   },
@@ -38,7 +62,7 @@ export default tseslint.config(
         patterns: [{
           group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../apollo/*', '!../apollo/index.js'],
           message: 'The reference server imports the library only through ../index.js and ../apollo/index.js',
-        }],
+        }, { group: ['@nestjs/*', '../nestjs/*'], message: 'The reference server does not use NestJS' }],
       }],
     },
   },

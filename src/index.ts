@@ -66,9 +66,10 @@ export type {
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';
 export type { OperationLimits, LimitCheckRequest } from './limits/operationLimits.js';
-export { DEFAULT_LIMITS } from './limits/limitOptions.js';
+export { DEFAULT_LIMITS, DEFAULT_LIST_SIZE } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
-export type { CostModel, DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { CostModel } from './limits/operationCost.js';
 export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier

@@ -53,6 +53,7 @@ export function operationLimitsPlugin<TContext extends AuthContext>(
               operation: requestContext.operation ?? null,
               operationName: requestContext.request.operationName ?? null,
               principal: requestContext.contextValue.principal ?? null,
+              variables: requestContext.request.variables ?? null,
             });
           } catch (error) {
             throw toGraphQLError(error);

@@ -1,0 +1,87 @@
+import { fileURLToPath } from 'node:url';
+import { Controller, Get } from '@nestjs/common';
+import { Field, ID, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AllowClients, AllowClientsService, RequireScopes } from '../../src/nestjs/index.js';
+import { startTestIssuer, type TestIssuer } from '../helpers/testIssuer.js';
+import { startTestApp, trusting } from './support/nestApp.js';
+
+/** Wrong rules and wrong options stop the application at start, naming the coordinate or the option. */
+
+@ObjectType('Invoice')
+class Invoice {
+  @Field(() => ID) id!: string;
+
+  @AllowClients({ ids: [] })
+  @Field(() => String, { nullable: true })
+  secret!: string;
+}
+
+@Resolver(() => Invoice)
+class InvoicesResolver {
+  @Query(() => [Invoice])
+  invoices(): Invoice[] {
+    return [];
+  }
+}
+
+@Controller('reports')
+class ReportsController {
+  @Get()
+  @RequireScopes([])
+  list(): string[] {
+    return [];
+  }
+}
+
+describe('NestJS adapter: failures at start', () => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+  });
+  afterAll(async () => {
+    await issuer?.close();
+  });
+
+  it('code-first: a wrong @AllowClients argument names the field', async () => {
+    await expect(startTestApp({ allowClients: trusting(issuer), graphql: { autoSchemaFile: true }, providers: [InvoicesResolver] })).rejects.toThrow(
+      new TypeError('Invoice.secret: @allowClients(ids:) must be a non-empty list of non-empty strings'),
+    );
+  });
+
+  it('schema-first: a wrong @allowClients in SDL names the field', async () => {
+    const typePaths = [fileURLToPath(new URL('./support/badOrders.graphql', import.meta.url))];
+    await expect(startTestApp({ allowClients: trusting(issuer), graphql: { typePaths } })).rejects.toThrow(
+      new TypeError('Order.margin: @allowClients(ids:) must be a non-empty list of non-empty strings'),
+    );
+  });
+
+  it('REST: a wrong @RequireScopes on a route names the controller and method', async () => {
+    await expect(startTestApp({ allowClients: trusting(issuer), graphql: null, controllers: [ReportsController] })).rejects.toThrow(
+      new TypeError('ReportsController.list: @requireScopes(anyOf:) must be a non-empty list of non-empty lists of non-empty strings'),
+    );
+  });
+
+  it('a decorator argument it does not know fails when the class is declared', () => {
+    expect(() => {
+      class Bad {
+        @AllowClients({ ids: ['a'], idz: ['b'] } as never)
+        field!: string;
+      }
+      return Bad;
+    }).toThrow(new TypeError('Bad.field: @allowClients has an unknown argument "idz"'));
+  });
+
+  it('a wrong module option names the option', async () => {
+    await expect(startTestApp({ allowClients: { ...trusting(issuer), mode: 'loose' as never }, graphql: null })).rejects.toThrow(
+      new TypeError('"mode" must be "filter" or "reject"'),
+    );
+    await expect(startTestApp({ allowClients: { ...trusting(issuer), audiences: 'x' } as never, graphql: null })).rejects.toThrow(/"audiences"/);
+  });
+
+  it('apolloOptions refuses a context of its own and stack traces', async () => {
+    const service = new AllowClientsService(trusting(issuer));
+    expect(() => service.apolloOptions({ context: () => ({}) } as never)).toThrow(/"context" is set by allow-clients/);
+    expect(() => service.apolloOptions({ includeStacktraceInErrorResponses: true })).toThrow(/must not be true/);
+  });
+});
