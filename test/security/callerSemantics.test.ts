@@ -215,7 +215,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
 
   describe('bounded answers (finding 6)', () => {
     it('paginates every list field of the reference schema: first (with a default) and after', () => {
-      const { schema } = buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', logger, realm: 'test' });
+      const { schema } = buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', logger });
       const lists: string[] = [];
       for (const type of Object.values(schema.getTypeMap())) {
         if (type.name.startsWith('__') || !isObjectType(type)) continue;
