@@ -71,13 +71,18 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
 
   const reference =
     dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger, realm: REALM });
-  const limits = createAbuseLimits(config, logger);
+  // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
+  const addresses = new WeakMap<AuthContext, string | null>();
+  const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
     csrfPrevention: true,
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Automatic persisted queries off: Apollo's APQ cache is one for all callers, so a partner could
+    // learn whether another sent a query by sending its hash alone (see SECURITY.md).
+    persistedQueries: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
@@ -146,6 +151,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     }
 
     const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+    addresses.set(context, address);
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
