@@ -1,8 +1,8 @@
 /**
  * The reference server: Apollo Server 5 behind a plain node:http edge that we own.
  *
- * A request goes: body read with a cap → JSON parsed → authenticated by the library (any refusal
- * mapped once, by `httpChallenge`) → counted by the rate limiter (429 past the client's allowance) →
+ * A request goes: body read with a cap → authenticated by the library from the headers (any refusal
+ * mapped once, by `httpChallenge`) → body JSON-parsed → counted by the rate limiter (429 past the client's allowance) →
  * Apollo Server (CSRF prevention, no batching, abuse limits, authorization before execution) → response.
  */
 import { createServer } from 'node:http';
@@ -131,9 +131,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       return;
     }
 
+    // Credentials first, from the headers alone: a stranger's large body is read (within the cap)
+    // but never parsed. The body is checked for an access_token member once it is parsed, below.
+    const raw = req.method === 'POST' ? await readBody(req, config.maxBodyBytes) : null;
+    let context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
     let body: unknown;
-    if (req.method === 'POST') {
-      const raw = await readBody(req, config.maxBodyBytes);
+    if (raw !== null) {
       const contentType = req.headers['content-type'] ?? '';
       if (/^application\/(graphql-response\+)?json\b/i.test(contentType) || /\+json\b/i.test(contentType)) {
         try {
@@ -148,9 +151,10 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       }
       // Batching multiplies the work of one request past every per-operation limit.
       if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
+      // A token in the header and one in the body is an invalid request (RFC 6750 §2); the verified
+      // token is a cache lookup now. Without a token, one in the body alone counts as none.
+      if (context.principal !== null && body !== undefined) context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     }
-
-    const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     addresses.set(context, address);
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
