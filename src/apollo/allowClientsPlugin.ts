@@ -1,12 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
-import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
-import type { AccessError } from '../errors.js';
 import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
 import { fragmentLookup } from '../directives/checkOperation.js';
 import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
+import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
 
 /** Options of {@link allowClientsPlugin}. */
 export interface AllowClientsPluginOptions {
@@ -60,42 +58,19 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
           const state = stateOf(requestContext.contextValue);
           const body = requestContext.response.body;
           if (state === undefined || (state.clear && state.withheld === null) || body.kind !== 'single') return;
-          if (state.withheld !== null && state.enforcement.mode === 'reject') {
+          const withheld = withheldRefusal(state);
+          if (withheld !== null) {
             // An object the caller may not see was met at run time: mode reject returns no data at all.
-            const challenge = httpChallenge(state.withheld, realm);
-            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinates: [state.withheld.coordinate] } }] };
+            const challenge = httpChallenge(withheld, realm);
+            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinate: withheld.coordinate, coordinates: [withheld.coordinate] } }] };
             requestContext.response.http.status = challenge.status;
             for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
             return;
           }
           const errors = body.singleResult.errors;
-          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeats(errors);
+          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeatedDenials(errors);
         },
       };
     },
   };
-}
-
-/** One error for the whole operation, listing every denied coordinate. */
-function refusalError(refusal: AccessError, coordinates: readonly string[], realm: string): GraphQLError {
-  const mapped = toGraphQLError(refusal, { realm });
-  return new GraphQLError(mapped.message, {
-    extensions: { ...mapped.extensions, coordinates },
-  });
-}
-
-/**
- * A denied non-null field inside a list of nullable items throws its one error once per item (null
- * must propagate to each item); graphql-js then lists it once per item. Keep the first of each.
- */
-function withoutRepeats(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
-  const seen = new Set<string>();
-  return errors.filter((error) => {
-    const coordinate = error.extensions?.['coordinate'];
-    if (typeof coordinate !== 'string') return true;
-    const key = `${coordinate}\u0000${error.message}\u0000${JSON.stringify(error.path ?? null)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -28,7 +28,7 @@ export interface CostExtension {
 
 /**
  * The Apollo Server plugin that charges each operation its computed cost (the operation limits'
- * cost model) to the caller's cost budget (`cost` per `costWindow` of its allowance), after
+ * cost model, `limits.costOf`, with the request's variables) to the caller's cost budget (`cost` per `costWindow` of its allowance), after
  * validation and before execution. An operation whose cost does not fit in what is left is refused
  * with 429 (`RATE_LIMITED`, `Retry-After` until the window ends) before any resolver runs, and is
  * charged nothing. Every charged response carries `extensions.cost` (`requested`, `remaining`,
@@ -52,7 +52,7 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
   }
   const realm = assertRealm((options as Partial<CostBudgetPluginOptions> | undefined)?.realm, 'realm');
   const limits = options.limits;
-  if (typeof limits !== 'object' || limits === null || typeof limits.measure !== 'function') throw new TypeError('"limits" must come from createOperationLimits');
+  if (typeof limits !== 'object' || limits === null || typeof limits.costOf !== 'function') throw new TypeError('"limits" must come from createOperationLimits');
 
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
@@ -62,9 +62,10 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
           const { operation, document, schema } = requestContext;
           if (operation === null || operation === undefined) return;
           const principal = requestContext.contextValue.principal ?? null;
-          const cost = limits.measure(schema, document).operations.get(operation)?.cost;
+          // The cost the operation limits compare, with the request's variables (`first: $n` counts n).
+          const cost = limits.costOf({ schema, document, operation, variables: requestContext.request.variables ?? null });
           // Unmeasured, or above the caller's cost limit: the operation limits refuse it (400).
-          if (cost === undefined || cost > limits.limitsFor(principal).cost) return;
+          if (!Number.isFinite(cost) || cost > limits.limitsFor(principal).cost) return;
           try {
             state = await limiter.chargeCost({ principal, cost, mutationFields: rootMutationFields(document, operation) });
           } catch (error) {

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
 import { boundName } from '../text/boundName.js';
+import { assertMetricsHooks, type MetricsHooks } from '../observe/metricsHooks.js';
 import { projectAccessKey } from './accessProjection.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
@@ -13,6 +14,8 @@ export interface Enforcement {
   readonly rules: CompiledRules;
   readonly mode: EnforcementMode;
   readonly logger: Logger;
+  /** Told of every operation decided with a denial (once per request). */
+  readonly metrics: MetricsHooks | undefined;
   /** The decision for (operation, caller's projected access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
 }
@@ -34,6 +37,17 @@ export interface EnforcementOptions {
    * decision larger than 20 average shares (`20 × cacheBytes / cacheSize`, at least 16 KiB) is not cached.
    */
   readonly cacheBytes?: number;
+  /** Told of every operation decided with a denial, once per request (metrics: denials by client and coordinate). Default: none. */
+  readonly metrics?: MetricsHooks;
+}
+
+/** {@link EnforcementOptions} checked, defaults applied. */
+export interface ResolvedEnforcementOptions {
+  readonly mode: EnforcementMode;
+  readonly logger: Logger;
+  readonly cacheSize: number;
+  readonly cacheBytes: number;
+  readonly metrics: MetricsHooks | undefined;
 }
 
 /** The decision cache's default budget in bytes. */
@@ -46,7 +60,7 @@ const registry = new WeakMap<GraphQLSchema, Enforcement>();
  *
  * @throws TypeError naming the option
  */
-export function assertEnforcementOptions(options: EnforcementOptions): Required<EnforcementOptions> {
+export function assertEnforcementOptions(options: EnforcementOptions): ResolvedEnforcementOptions {
   const mode = options.mode ?? 'filter';
   if (mode !== 'filter' && mode !== 'reject') throw new TypeError('"mode" must be "filter" or "reject"');
   const logger = assertLogger(options.logger, 'logger');
@@ -58,7 +72,7 @@ export function assertEnforcementOptions(options: EnforcementOptions): Required<
   if (typeof cacheBytes !== 'number' || !Number.isSafeInteger(cacheBytes) || cacheBytes < 1024) {
     throw new TypeError('"cacheBytes" must be an integer >= 1024');
   }
-  return { mode, logger, cacheSize, cacheBytes };
+  return { mode, logger, cacheSize, cacheBytes, metrics: assertMetricsHooks(options.metrics) };
 }
 
 /** The enforcement of a schema prepared by `applyAllowClients`, or undefined. */
@@ -72,7 +86,7 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  * @throws TypeError naming the option
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
-  const { mode, logger, cacheSize, cacheBytes } = assertEnforcementOptions(options);
+  const { mode, logger, cacheSize, cacheBytes, metrics } = assertEnforcementOptions(options);
   // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
   // projected on these rules: two principals with one projected key are decided alike by
   // construction (see projectAccessKey), so the entries follow the rules, not the partners. One
@@ -91,6 +105,7 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     rules,
     mode,
     logger,
+    metrics,
     decide(operation, fragments, principal) {
       const key = `${idOf(operation)}\u0000${projectAccessKey(rules, principal)}`;
       const cached = cache.get(key);

@@ -2,6 +2,7 @@ import { GraphQLError, isNonNullType, responsePathAsArray, type FieldNode, type 
 import type { Principal } from '../auth/principal.js';
 import { AccessError } from '../errors.js';
 import { toGraphQLError } from '../http/challenge.js';
+import { notify } from '../observe/metricsHooks.js';
 import type { FragmentLookup, OperationDecision } from './decideOperation.js';
 import type { Enforcement } from './enforcement.js';
 import { boundName } from '../text/boundName.js';
@@ -88,6 +89,7 @@ export function startRequest(
       },
       'allow-clients: access denied',
     );
+    notify(enforcement.metrics, enforcement.logger, (hooks) => hooks.operationDenied?.({ principal, decision, context }));
   }
   return state;
 }

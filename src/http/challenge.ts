@@ -30,6 +30,11 @@ const LIMIT_CODES: Readonly<Record<LimitError['code'], { status: number; code: s
   ERR_BATCH_NOT_ALLOWED: { status: 400, code: 'BATCHING_NOT_ALLOWED' },
 };
 
+/** The GraphQL codes of the operation and request limits (rate limit apart), as sent in `extensions.code`. */
+export const LIMIT_GRAPHQL_CODES: ReadonlySet<string> = new Set(
+  Object.entries(LIMIT_CODES).flatMap(([name, { code }]) => (name === 'ERR_RATE_LIMITED' ? [] : [code])),
+);
+
 /** The message of an error we did not expect: nothing about it reaches the caller. */
 const INTERNAL_MESSAGE = 'Internal server error';
 

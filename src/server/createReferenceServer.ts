@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -17,10 +17,16 @@ import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
 import { createFormatError } from './formatError.js';
+import { listen } from './listen.js';
+import type { Bound } from './listen.js';
 import { readBody } from './readBody.js';
 import { refuseSubscriptionsPlugin } from './refuseSubscriptions.js';
+import { createRequestObserver } from './requestObserver.js';
+import type { RequestObserver, RequestRecord } from './requestObserver.js';
+import type { PrometheusMetrics } from '../prometheus/index.js';
 import { buildReferenceSchema } from './schema.js';
 import type { ReferenceSchema } from './schema.js';
+import type { Store } from './data/store.js';
 
 /** The `realm` of every `WWW-Authenticate` challenge the reference server sends. */
 export const REALM = 'allow-clients';
@@ -30,6 +36,8 @@ export interface ReferenceServer {
   /** `http://host:port/graphql`. */
   readonly url: string;
   readonly port: number;
+  /** allow-clients' metrics of this server (its prom-client registry is `metrics.registry`), served by `startMetricsServer`. */
+  readonly metrics: PrometheusMetrics;
   /** Stops accepting requests, ends open connections and stops Apollo Server. */
   close(): Promise<void>;
 }
@@ -39,6 +47,10 @@ export interface ReferenceServerDependencies {
   readonly logger: Logger;
   /** The schema and its resolvers; default the reference API over a fresh store. */
   readonly schema?: ReferenceSchema;
+  /** The data of the default reference API; default a fresh store with the demo data. */
+  readonly store?: Store;
+  /** Client ids that always get their own metric label (the demo clients). */
+  readonly metricsClientIds?: readonly string[];
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -57,6 +69,7 @@ interface Readiness {
  */
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
+  const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
   const { authenticate, verifier } = createAuthenticator({
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
@@ -64,13 +77,22 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     algorithms: config.auth.algorithms,
     allowAnonymous: config.auth.allowAnonymous,
     logger: logger.child({ component: 'auth' }),
+    metrics: observer.hooks,
     ...(config.auth.jwksUri === null ? {} : { jwksUri: config.auth.jwksUri }),
     ...(config.auth.clientClaim === null ? {} : { clientClaim: config.auth.clientClaim }),
     ...(config.auth.allowedClientIds === null ? {} : { allowedClientIds: config.auth.allowedClientIds }),
   });
 
   const reference =
-    dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger, realm: REALM });
+    dependencies.schema ??
+    buildReferenceSchema({
+      mode: config.authz.mode,
+      defaultPolicy: config.authz.defaultPolicy,
+      logger,
+      realm: REALM,
+      metrics: observer.hooks,
+      ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
+    });
   // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
   const addresses = new WeakMap<AuthContext, string | null>();
   const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
@@ -88,7 +110,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     includeStacktraceInErrorResponses: false,
     validationRules: [...limits.validationRules],
     parseOptions: limits.parseOptions,
-    plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins],
+    plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins, observer.plugin],
     formatError: createFormatError(
       REALM,
       (error, formatted) => {
@@ -100,7 +122,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   });
   await apollo.start();
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, address: string | null): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, address: string | null, record: RequestRecord | null): Promise<void> => {
     // Origin-form targets only: `//x` would parse as a host and throw, an absolute-form target is a proxy's.
     const target = req.url ?? '/';
     if (!target.startsWith('/')) {
@@ -134,7 +156,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // Credentials first, from the headers alone: a stranger's large body is read (within the cap)
     // but never parsed. The body is checked for an access_token member once it is parsed, below.
     const raw = req.method === 'POST' ? await readBody(req, config.maxBodyBytes) : null;
-    let context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
+    let authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
     let body: unknown;
     if (raw !== null) {
       const contentType = req.headers['content-type'] ?? '';
@@ -153,8 +175,13 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
       // A token in the header and one in the body is an invalid request (RFC 6750 §2); the verified
       // token is a cache lookup now. Without a token, one in the body alone counts as none.
-      if (context.principal !== null && body !== undefined) context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+      if (authContext.principal !== null && body !== undefined) authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     }
+
+    // Set after authentication: a request refused there is recorded without its (unparsed) query.
+    if (record !== null) record.query = queryText(body, url);
+    if (record !== null) record.principal = authContext.principal;
+    const context = record === null ? authContext : observer.contextFor(record, authContext);
     addresses.set(context, address);
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
@@ -213,7 +240,9 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       });
     }
     const address = peerAddresses.get(req.socket) ?? req.socket.remoteAddress ?? null;
-    handle(req, res, address).catch((error: unknown) => {
+    const record = startRecord(observer, req, res);
+    handle(req, res, address, record).catch((error: unknown) => {
+      if (record !== null) observer.refused(record, error);
       if (error instanceof AllowClientsError) {
         const challenge = httpChallenge(error, REALM);
         for (const [name, value] of Object.entries(challenge.headers)) res.setHeader(name, value);
@@ -248,25 +277,20 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  let bound: Bound;
   try {
-    await new Promise<void>((resolveListen, rejectListen) => {
-      server.once('error', rejectListen);
-      server.listen(config.port, config.host, () => {
-        server.off('error', rejectListen);
-        resolveListen();
-      });
-    });
+    bound = await listen(server, config.port, config.host);
   } catch (error) {
     await apollo.stop();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const { port, hostInUrl } = bound;
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${hostInUrl}:${port}/graphql`,
     port,
+    metrics: observer.metrics,
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolveClose) => {
@@ -283,6 +307,22 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       return closing;
     },
   };
+}
+
+/** A record for each request to the GraphQL path (the only one counted and audited). */
+function startRecord(observer: RequestObserver, req: IncomingMessage, res: ServerResponse): RequestRecord | null {
+  const target = req.url ?? '';
+  const path = target.split('?', 1)[0];
+  return path === '/graphql' ? observer.start(req, res) : null;
+}
+
+/** The query text of a request (hashed into the audit event), if it has one. */
+function queryText(body: unknown, url: URL): string | null {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const query = (body as Record<string, unknown>)['query'];
+    return typeof query === 'string' ? query : null;
+  }
+  return url.searchParams.get('query');
 }
 
 function send(res: ServerResponse, status: number, document: unknown): void {
