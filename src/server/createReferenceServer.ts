@@ -70,7 +70,7 @@ interface Readiness {
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
   const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
-  const { authenticate, verifier } = createAuthenticator({
+  const { authenticate, checkBody, verifier } = createAuthenticator({
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
@@ -156,7 +156,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // Credentials first, from the headers alone: a stranger's large body is read (within the cap)
     // but never parsed. The body is checked for an access_token member once it is parsed, below.
     const raw = req.method === 'POST' ? await readBody(req, config.maxBodyBytes) : null;
-    let authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
+    const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
     let body: unknown;
     if (raw !== null) {
       const contentType = req.headers['content-type'] ?? '';
@@ -173,9 +173,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       }
       // Batching multiplies the work of one request past every per-operation limit.
       if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
-      // A token in the header and one in the body is an invalid request (RFC 6750 §2); the verified
-      // token is a cache lookup now. Without a token, one in the body alone counts as none.
-      if (authContext.principal !== null && body !== undefined) authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+      // A token in the header and one in the body is an invalid request (RFC 6750 §2).
+      checkBody({ headers: req.headersDistinct, body });
     }
 
     // Set after authentication: a request refused there is recorded without its (unparsed) query.
