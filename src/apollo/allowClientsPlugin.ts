@@ -1,16 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { AuthContext } from '../auth/context.js';
-import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { realmOf, refuseRealmOption } from './realm.js';
 import { fragmentLookup } from '../directives/checkOperation.js';
 import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
 import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
-
-/** Options of {@link allowClientsPlugin}. */
-export interface AllowClientsPluginOptions {
-  /** The `WWW-Authenticate` realm of refusals (as for the other allow-clients errors). */
-  readonly realm: string;
-}
 
 /**
  * The Apollo Server side of allow-clients: decides every operation against `contextValue.principal`
@@ -27,16 +22,18 @@ export interface AllowClientsPluginOptions {
  *   the denied coordinates. An object of a type the caller may not see, met at run time through an
  *   interface or a union, turns the response of mode `reject` into the same refusal (no data), naming
  *   the field that returned it, never the type.
+ * - The challenges' realm is the one given to `createAuthContext`, carried by the context (`'api'`
+ *   for a context made otherwise): the plugin takes no options.
  *
- * @throws TypeError naming the option; at server start, when the schema was not prepared
+ * @throws TypeError when given options (the realm goes to `createAuthContext`); at server start, when the schema was not prepared
  * @example
  * ```ts
  * const schema = applyAllowClients(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }));
- * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin({ realm: 'api' })] });
+ * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin()] });
  * ```
  */
-export function allowClientsPlugin<TContext extends AuthContext>(options: AllowClientsPluginOptions): ApolloServerPlugin<TContext> {
-  const realm = assertRealm((options as Partial<AllowClientsPluginOptions> | undefined)?.realm, 'realm');
+export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: readonly never[]): ApolloServerPlugin<TContext> {
+  refuseRealmOption(unexpected[0], 'allowClientsPlugin');
   return {
     async serverWillStart({ schema }) {
       if (enforcementOf(schema) === undefined) {
@@ -48,11 +45,11 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
         async didResolveOperation(requestContext) {
           const enforcement = enforcementOf(requestContext.schema);
           // Fail closed: a schema swapped behind our back is not served.
-          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'), { realm });
+          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'));
           const { contextValue, operation, document } = requestContext;
           if (operation === undefined) return; // Apollo answers this itself, before execution
           const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principalOf(contextValue));
-          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realm);
+          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realmOf(contextValue));
         },
         async willSendResponse(requestContext) {
           const state = stateOf(requestContext.contextValue);
@@ -61,7 +58,7 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
           const withheld = withheldRefusal(state);
           if (withheld !== null) {
             // An object the caller may not see was met at run time: mode reject returns no data at all.
-            const challenge = httpChallenge(withheld, realm);
+            const challenge = httpChallenge(withheld, realmOf(requestContext.contextValue));
             body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinate: withheld.coordinate, coordinates: [withheld.coordinate] } }] };
             requestContext.response.http.status = challenge.status;
             for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);

@@ -33,8 +33,8 @@ export interface RequestState {
 export const STATE: unique symbol = Symbol('allow-clients request state');
 const frozenStates = new WeakMap<object, RequestState>();
 const UNSEEN: unique symbol = Symbol('unseen root value');
-// Field errors carry no HTTP part, so the realm never reaches a header.
-const FIELD_ERROR_OPTIONS = { realm: 'api', http: false } as const;
+// Field errors carry no HTTP part (and so no challenge).
+const FIELD_ERROR_OPTIONS = { http: false } as const;
 
 /** The state bound to a context, if any. */
 export function stateOf(context: unknown): RequestState | undefined {

@@ -12,7 +12,8 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
+import { createAuthContext } from '../apollo/index.js';
+import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -70,7 +71,10 @@ interface Readiness {
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
   const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
-  const { authenticate, checkBody, verifier } = createAuthenticator({
+  // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
+  // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
+  const { authenticate, checkBody, verifier } = createAuthContext({
+    realm: REALM,
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
@@ -89,7 +93,6 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       mode: config.authz.mode,
       defaultPolicy: config.authz.defaultPolicy,
       logger,
-      realm: REALM,
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
     });
@@ -112,7 +115,6 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     parseOptions: limits.parseOptions,
     plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins, observer.plugin],
     formatError: createFormatError(
-      REALM,
       (error, formatted) => {
         logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
       },

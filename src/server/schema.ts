@@ -24,8 +24,6 @@ export interface ReferenceSchemaOptions {
   readonly mode: AuthzMode;
   readonly defaultPolicy: DefaultPolicy;
   readonly logger: Logger;
-  /** The realm of authorization refusals (403 in reject mode). */
-  readonly realm: string;
   /** Default: a fresh store with the demo data. */
   readonly store?: Store;
   /** Told of every operation decided with a denial (metrics, audit). */
@@ -56,5 +54,5 @@ export function buildReferenceSchema(options: ReferenceSchemaOptions): Reference
     logger: options.logger.child({ component: 'authz' }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
-  return { schema, plugins: [allowClientsPlugin<AuthContext>({ realm: options.realm })] };
+  return { schema, plugins: [allowClientsPlugin<AuthContext>()] };
 }

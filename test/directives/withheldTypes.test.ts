@@ -90,7 +90,7 @@ function useApollo(mode: EnforcementMode): { run: (query: string, caller: Princi
   const calls: Record<string, number> = {};
   let server: ApolloServer<AuthContext> | undefined;
   beforeAll(async () => {
-    server = new ApolloServer<AuthContext>({ schema: makeSchema(calls, mode), plugins: [allowClientsPlugin({ realm: 'test' })] });
+    server = new ApolloServer<AuthContext>({ schema: makeSchema(calls, mode), plugins: [allowClientsPlugin()] });
     await server.start();
   });
   afterAll(async () => {
@@ -170,7 +170,7 @@ describe('objects of a type the caller may not see (reject mode, Apollo Server)'
   it('refuses the whole response when a hidden object is met, naming the field only', async () => {
     const answer = await run('{ node(id: "offer-1") { __typename ... on Node { id } } }', bronze);
     expect(answer.status).toBe(403);
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"');
+    expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"');
     expect(answer.data).toBeNull();
     expect(answer.errors).toEqual([{ path: null, code: 'FORBIDDEN', coordinate: 'Query.node', coordinates: ['Query.node'], message: 'Not allowed for this client: Query.node' }]);
     expect(answer.text).not.toMatch(/offer/i);
