@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { DEFAULT_REALM, assertRealm, toGraphQLError } from '../http/challenge.js';
 import { bindRealm } from './realm.js';
 import { createAuthenticator } from '../auth/authenticate.js';
-import type { AuthRequest, Authenticator, AuthenticatorOptions } from '../auth/authenticate.js';
+import type { AuthRequest, AuthenticatorOptions } from '../auth/authenticate.js';
 import type { AuthContext } from '../auth/context.js';
 import type { Verifier } from '../auth/verifier.js';
 
@@ -26,7 +26,7 @@ export interface AuthContextFunction {
   (argument: ContextFunctionArgument): Promise<AuthContext>;
   /** The same, for any server: throws the coded errors themselves (the context carries the realm too). */
   readonly authenticate: (request: AuthRequest) => Promise<AuthContext>;
-  /** {@link Authenticator.checkBody}: for a server that authenticates from the headers before it parses the body. */
+  /** `Authenticator.checkBody`: for a server that authenticates from the headers before it parses the body. */
   readonly checkBody: (request: AuthRequest) => void;
   readonly verifier: Verifier;
 }
