@@ -2,6 +2,7 @@ import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } f
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
+import { assertMetricsHooks, type MetricsHooks } from '../observe/metricsHooks.js';
 import { projectAccessKey } from './accessProjection.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
@@ -12,6 +13,8 @@ export interface Enforcement {
   readonly rules: CompiledRules;
   readonly mode: EnforcementMode;
   readonly logger: Logger;
+  /** Told of every operation decided with a denial (once per request). */
+  readonly metrics: MetricsHooks | undefined;
   /** The decision for (operation, caller's projected access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
 }
@@ -28,6 +31,16 @@ export interface EnforcementOptions {
    * parsed document alive.
    */
   readonly cacheSize?: number;
+  /** Told of every operation decided with a denial, once per request (metrics: denials by client and coordinate). Default: none. */
+  readonly metrics?: MetricsHooks;
+}
+
+/** {@link EnforcementOptions} checked, defaults applied. */
+export interface ResolvedEnforcementOptions {
+  readonly mode: EnforcementMode;
+  readonly logger: Logger;
+  readonly cacheSize: number;
+  readonly metrics: MetricsHooks | undefined;
 }
 
 const registry = new WeakMap<GraphQLSchema, Enforcement>();
@@ -37,7 +50,7 @@ const registry = new WeakMap<GraphQLSchema, Enforcement>();
  *
  * @throws TypeError naming the option
  */
-export function assertEnforcementOptions(options: EnforcementOptions): Required<EnforcementOptions> {
+export function assertEnforcementOptions(options: EnforcementOptions): ResolvedEnforcementOptions {
   const mode = options.mode ?? 'filter';
   if (mode !== 'filter' && mode !== 'reject') throw new TypeError('"mode" must be "filter" or "reject"');
   const logger = assertLogger(options.logger, 'logger');
@@ -45,7 +58,7 @@ export function assertEnforcementOptions(options: EnforcementOptions): Required<
   if (typeof cacheSize !== 'number' || !Number.isSafeInteger(cacheSize) || cacheSize < 1) {
     throw new TypeError('"cacheSize" must be a positive integer');
   }
-  return { mode, logger, cacheSize };
+  return { mode, logger, cacheSize, metrics: assertMetricsHooks(options.metrics) };
 }
 
 /** The enforcement of a schema prepared by `applyAllowClients`, or undefined. */
@@ -59,7 +72,7 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  * @throws TypeError naming the option
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
-  const { mode, logger, cacheSize } = assertEnforcementOptions(options);
+  const { mode, logger, cacheSize, metrics } = assertEnforcementOptions(options);
   // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
   // projected on these rules: two principals with one projected key are decided alike by
   // construction (see projectAccessKey), so the entries follow the rules, not the partners. One
@@ -77,6 +90,7 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     rules,
     mode,
     logger,
+    metrics,
     decide(operation, fragments, principal) {
       const key = `${idOf(operation)}\u0000${projectAccessKey(rules, principal)}`;
       const cached = cache.get(key);
