@@ -43,6 +43,7 @@ export function allowClients<TContext extends AuthContext = AuthContext>(options
     mode: options.mode,
     logger: options.logger,
     cacheSize: options.cacheSize,
+    cacheBytes: options.cacheBytes,
   };
   return {
     typeDefs: authDirectiveTypeDefs,
