@@ -54,7 +54,7 @@ export { compileRules } from './directives/compileRules.js';
 export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
 export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
-export type { EnforcementOptions } from './directives/enforcement.js';
+export type { EnforcementOptions, SchemaViewOption } from './directives/enforcement.js';
 export type {
   RuleDirective,
   AllowClientsDirective,

@@ -70,7 +70,13 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   });
 
   const reference =
-    dependencies.schema ?? buildReferenceSchema({ mode: config.authz.mode, defaultPolicy: config.authz.defaultPolicy, logger, realm: REALM });
+    dependencies.schema ?? buildReferenceSchema({
+      mode: config.authz.mode,
+      defaultPolicy: config.authz.defaultPolicy,
+      schemaView: config.authz.schemaView,
+      logger,
+      realm: REALM,
+    });
   const limits = createAbuseLimits(config, logger);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
