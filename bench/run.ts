@@ -20,8 +20,10 @@ import { FULL, SMOKE } from './lib/sizes.js';
 import type { Sizes } from './lib/sizes.js';
 import { httpScenarios } from './scenarios/http.js';
 import { largeList } from './scenarios/largeList.js';
+import { manyPartners } from './scenarios/manyPartners.js';
 import { repeatedOperation } from './scenarios/repeatedOperation.js';
 import { schemaBuild } from './scenarios/schemaBuild.js';
+import { sharedStore } from './scenarios/sharedStore.js';
 import { tokenVerification } from './scenarios/tokenVerification.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -84,6 +86,7 @@ async function main(): Promise<number> {
     ['2', 'Schema build', schemaBuild],
     ['3', 'Repeated small operation', repeatedOperation],
     ['4', 'Token verification', tokenVerification],
+    ['8', 'Decisions for many partners', manyPartners],
   ];
   for (const [id, title, run] of inProcess) {
     if (!wanted(id)) continue;
@@ -112,6 +115,20 @@ async function main(): Promise<number> {
       for (const worker of workers) worker.kill();
     }
   }
+
+  if (wanted('7')) {
+    log('scenario 7: HTTP, rate limits on a shared Redis');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await sharedStore(sizes, (worker) => workers.push(worker)));
+    } catch (error) {
+      log(`scenario 7 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('7', 'HTTP, rate limits on a shared Redis', error, (performance.now() - scenarioStart) / 1000));
+    } finally {
+      for (const worker of workers) worker.kill();
+    }
+  }
+  scenarios.sort((a, b) => Number(a.id) - Number(b.id));
 
   const run: RunResult = {
     mode: sizes.mode,

@@ -50,6 +50,8 @@ export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
 export { mayRead } from './directives/mayRead.js';
+export { completeResult } from './directives/completeResult.js';
+export type { CompleteResultArgs } from './directives/completeResult.js';
 export { compileRules } from './directives/compileRules.js';
 export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
@@ -66,9 +68,10 @@ export type {
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';
 export type { OperationLimits, LimitCheckRequest } from './limits/operationLimits.js';
-export { DEFAULT_LIMITS } from './limits/limitOptions.js';
+export { DEFAULT_LIMITS, DEFAULT_LIST_SIZE } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
-export type { CostModel, DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';
+export type { CostModel } from './limits/operationCost.js';
 export type { ClientTiers } from './limits/clientTiers.js';
 
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
@@ -79,3 +82,10 @@ export { rootMutationFields } from './limits/rootFields.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';
 export { addressKey } from './limits/addressKey.js';
+
+// Operating it: metrics hooks, request outcomes and the audit event of refusals (prom-client metrics: allow-clients/prometheus)
+export type { MetricsHooks, TokenVerificationEvent, JwksFetchEvent, OperationDeniedEvent, VerificationResult } from './observe/metricsHooks.js';
+export { REQUEST_OUTCOMES, outcomeOfError, outcomeOfResponse } from './observe/requestOutcome.js';
+export type { RequestOutcome } from './observe/requestOutcome.js';
+export { createAuditEvent, operationHash, AUDIT_EVENT_NAME, AUDIT_EVENT_VERSION, MAX_AUDIT_EVENT_BYTES, MAX_AUDIT_COORDINATES } from './observe/auditEvent.js';
+export type { AuditEvent, AuditCoordinate, AuditInput } from './observe/auditEvent.js';

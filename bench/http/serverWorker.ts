@@ -23,10 +23,12 @@ import { apiTypeDefs } from '../../src/server/schema.js';
 import { serveWorker } from './child.js';
 import type { WorkerRequest } from './child.js';
 
-let server: ReferenceServer | null = null;
+let server: RunningServer | null = null;
+/** What the benchmark needs of a server (the trivial one has no metrics). */
+type RunningServer = Pick<ReferenceServer, 'url' | 'port' | 'close'>;
 
 /** A plain node:http server answering `body` to everything: the load generator's ceiling. */
-async function startTrivial(body: string): Promise<ReferenceServer> {
+async function startTrivial(body: string): Promise<RunningServer> {
   const trivial = createServer((req, res) => {
     req.resume();
     req.on('end', () => {

@@ -51,7 +51,7 @@ export const FULL: Sizes = {
   httpWarmupSec: 3,
   httpRoundSec: 5,
   connections: 16,
-  totalBudgetSec: 11 * 60,
+  totalBudgetSec: 13 * 60,
 };
 
 export const SMOKE: Sizes = {

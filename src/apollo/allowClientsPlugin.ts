@@ -1,19 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
-import type { AccessError } from '../errors.js';
-import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { realmOf, refuseRealmOption } from './realm.js';
 import { fragmentLookup } from '../directives/checkOperation.js';
 import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
 import { callerViewErrors, introspectionSelections, introspectView, rewordedErrors, touchesHiddenPart } from '../directives/callerView.js';
-
-/** Options of {@link allowClientsPlugin}. */
-export interface AllowClientsPluginOptions {
-  /** The `WWW-Authenticate` realm of refusals (as for the other allow-clients errors). */
-  readonly realm: string;
-}
+import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
 
 /**
  * The Apollo Server side of allow-clients: decides every operation against `contextValue.principal`
@@ -37,16 +31,18 @@ export interface AllowClientsPluginOptions {
  *   `__type` answer from the view. Ordinary requests are validated once, by Apollo Server, against
  *   the full schema: the view's validation runs only when that failed (to word the errors from the
  *   view) or when the cached decision shows the document touches something hidden.
+ * - The challenges' realm is the one given to `createAuthContext`, carried by the context (`'api'`
+ *   for a context made otherwise): the plugin takes no options.
  *
- * @throws TypeError naming the option; at server start, when the schema was not prepared
+ * @throws TypeError when given options (the realm goes to `createAuthContext`); at server start, when the schema was not prepared
  * @example
  * ```ts
  * const schema = applyAllowClients(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }));
- * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin({ realm: 'api' })] });
+ * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin()] });
  * ```
  */
-export function allowClientsPlugin<TContext extends AuthContext>(options: AllowClientsPluginOptions): ApolloServerPlugin<TContext> {
-  const realm = assertRealm((options as Partial<AllowClientsPluginOptions> | undefined)?.realm, 'realm');
+export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: readonly never[]): ApolloServerPlugin<TContext> {
+  refuseRealmOption(unexpected[0], 'allowClientsPlugin');
   return {
     async serverWillStart({ schema }) {
       if (enforcementOf(schema) === undefined) {
@@ -73,7 +69,7 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
         async didResolveOperation(requestContext) {
           const enforcement = enforcementOf(requestContext.schema);
           // Fail closed: a schema swapped behind our back is not served.
-          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'), { realm });
+          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'));
           const { contextValue, operation, document } = requestContext;
           if (operation === undefined) return; // Apollo answers this itself, before execution
           const principal = principalOf(contextValue);
@@ -91,7 +87,7 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
             const selections = view.full ? [] : introspectionSelections(operation, document);
             if (selections.length > 0) introspected = await introspectView(view, document, operation, selections, requestContext.request.variables);
           }
-          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realm);
+          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realmOf(contextValue));
         },
         async didEncounterErrors(requestContext) {
           // didResolveOperation can throw one error; a document with several hidden names has several.
@@ -107,16 +103,17 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
           }
           const state = stateOf(requestContext.contextValue);
           if (state === undefined || (state.clear && state.withheld === null) || body.kind !== 'single') return;
-          if (state.withheld !== null && state.enforcement.mode === 'reject') {
+          const withheld = withheldRefusal(state);
+          if (withheld !== null) {
             // An object the caller may not see was met at run time: mode reject returns no data at all.
-            const challenge = httpChallenge(state.withheld, realm);
-            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinates: [state.withheld.coordinate] } }] };
+            const challenge = httpChallenge(withheld, realmOf(requestContext.contextValue));
+            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinate: withheld.coordinate, coordinates: [withheld.coordinate] } }] };
             requestContext.response.http.status = challenge.status;
             for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
             return;
           }
           const errors = body.singleResult.errors;
-          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeats(errors);
+          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeatedDenials(errors);
         },
       };
     },
@@ -129,29 +126,5 @@ function asValidationError(error: GraphQLError): GraphQLError {
     nodes: error.nodes,
     originalError: error,
     extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-  });
-}
-
-/** One error for the whole operation, listing every denied coordinate. */
-function refusalError(refusal: AccessError, coordinates: readonly string[], realm: string): GraphQLError {
-  const mapped = toGraphQLError(refusal, { realm });
-  return new GraphQLError(mapped.message, {
-    extensions: { ...mapped.extensions, coordinates },
-  });
-}
-
-/**
- * A denied non-null field inside a list of nullable items throws its one error once per item (null
- * must propagate to each item); graphql-js then lists it once per item. Keep the first of each.
- */
-function withoutRepeats(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
-  const seen = new Set<string>();
-  return errors.filter((error) => {
-    const coordinate = error.extensions?.['coordinate'];
-    if (typeof coordinate !== 'string') return true;
-    const key = `${coordinate}\u0000${error.message}\u0000${JSON.stringify(error.path ?? null)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
   });
 }

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { AuthContext } from '../auth/context.js';
-import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import { toGraphQLError } from '../http/challenge.js';
+import { refuseRealmOption } from './realm.js';
 import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { OperationLimits } from '../limits/operationLimits.js';
 import type { CostState, RateLimiter } from '../limits/rateLimit.js';
@@ -8,8 +9,6 @@ import { rootMutationFields } from '../limits/rootFields.js';
 
 /** Options of {@link costBudgetPlugin}. */
 export interface CostBudgetPluginOptions {
-  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
-  readonly realm: string;
   /** The operation limits whose cost model computes each operation's cost (as `operationLimitsPlugin` uses it). */
   readonly limits: OperationLimits;
 }
@@ -28,7 +27,7 @@ export interface CostExtension {
 
 /**
  * The Apollo Server plugin that charges each operation its computed cost (the operation limits'
- * cost model) to the caller's cost budget (`cost` per `costWindow` of its allowance), after
+ * cost model, `limits.costOf`, with the request's variables) to the caller's cost budget (`cost` per `costWindow` of its allowance), after
  * validation and before execution. An operation whose cost does not fit in what is left is refused
  * with 429 (`RATE_LIMITED`, `Retry-After` until the window ends) before any resolver runs, and is
  * charged nothing. Every charged response carries `extensions.cost` (`requested`, `remaining`,
@@ -36,13 +35,13 @@ export interface CostExtension {
  *
  * An operation above the caller's cost limit is left to `operationLimitsPlugin` (400) and charged nothing.
  *
- * @throws TypeError when `limiter` or `limits` do not come from this library, or `realm` is wrong.
+ * @throws TypeError when `limiter` or `limits` do not come from this library (its refusals carry no challenge, so it takes no realm).
  * @example
  * ```ts
  * const limiter = createRateLimiter({ default: { requests: 600, window: 60, cost: 50_000 } });
  * new ApolloServer<AuthContext>({
  *   schema,
- *   plugins: [operationLimitsPlugin(limits, { realm: 'api' }), rateLimitPlugin(limiter, { realm: 'api' }), costBudgetPlugin(limiter, { realm: 'api', limits })],
+ *   plugins: [operationLimitsPlugin(limits), rateLimitPlugin(limiter), costBudgetPlugin(limiter, { limits })],
  * });
  * ```
  */
@@ -50,9 +49,10 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
   if (typeof limiter !== 'object' || limiter === null || typeof limiter.chargeCost !== 'function') {
     throw new TypeError('"limiter" must come from createRateLimiter');
   }
-  const realm = assertRealm((options as Partial<CostBudgetPluginOptions> | undefined)?.realm, 'realm');
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
+  refuseRealmOption(options, 'costBudgetPlugin');
   const limits = options.limits;
-  if (typeof limits !== 'object' || limits === null || typeof limits.measure !== 'function') throw new TypeError('"limits" must come from createOperationLimits');
+  if (typeof limits !== 'object' || limits === null || typeof limits.costOf !== 'function') throw new TypeError('"limits" must come from createOperationLimits');
 
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
@@ -62,15 +62,16 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
           const { operation, document, schema } = requestContext;
           if (operation === null || operation === undefined) return;
           const principal = requestContext.contextValue.principal ?? null;
-          const cost = limits.measure(schema, document).operations.get(operation)?.cost;
+          // The cost the operation limits compare, with the request's variables (`first: $n` counts n).
+          const cost = limits.costOf({ schema, document, operation, variables: requestContext.request.variables ?? null });
           // Unmeasured, or above the caller's cost limit: the operation limits refuse it (400).
-          if (cost === undefined || cost > limits.limitsFor(principal).cost) return;
+          if (!Number.isFinite(cost) || cost > limits.limitsFor(principal).cost) return;
           try {
             state = await limiter.chargeCost({ principal, cost, mutationFields: rootMutationFields(document, operation) });
           } catch (error) {
-            throw toGraphQLError(error, { realm });
+            throw toGraphQLError(error);
           }
-          if (state?.refusal) throw toGraphQLError(state.refusal, { realm });
+          if (state?.refusal) throw toGraphQLError(state.refusal);
         },
         async willSendResponse(requestContext) {
           if (state === null) return;

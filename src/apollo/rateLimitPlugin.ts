@@ -1,26 +1,34 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
-import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import { toGraphQLError } from '../http/challenge.js';
+import { refuseRealmOption } from './realm.js';
 import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { RateLimiter, RateLimitState } from '../limits/rateLimit.js';
+import { rootMutationFields } from '../limits/rootFields.js';
 
 /** Options of {@link rateLimitPlugin}. */
 export interface RateLimitPluginOptions<TContext extends AuthContext> {
-  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
-  readonly realm: string;
   /**
    * The caller's remote address, for anonymous callers (counted per address). Put it in your context
    * function (`req.socket.remoteAddress`) and return it here; without it, every anonymous caller
    * shares one allowance. Not used for callers with a principal.
    */
   readonly address?: (context: TContext) => string | null | undefined;
+  /**
+   * How many requests an operation counts for. Default: one per root field of a mutation (aliases
+   * apart: 49 aliased `placeOrder` fields cost 49), one for any other operation. Return 0 to count
+   * nothing here, e.g. the part already counted at the HTTP edge.
+   */
+  readonly points?: (operation: { readonly document: DocumentNode; readonly operation: OperationDefinitionNode }) => number;
 }
 
 /**
  * The Apollo Server plugin that counts every operation received over HTTP against a {@link RateLimiter} (per client id,
  * per client and user for user tokens, per address when anonymous), after validation and before
  * execution, so a refused operation runs no resolver. A refusal is a 429 with `extensions.code`
- * `RATE_LIMITED`, `Retry-After` and the `RateLimit-Policy` / `RateLimit` fields; every counted
+ * `RATE_LIMITED`, `Retry-After` and the `RateLimit-Policy` / `RateLimit` fields. A mutation counts
+ * once per root field (see the `points` option). Every counted
  * response carries the two fields too, one item per policy (requests per window, daily and monthly
  * quotas). Add {@link costBudgetPlugin} for the cost budget.
  *
@@ -38,28 +46,33 @@ export interface RateLimitPluginOptions<TContext extends AuthContext> {
  * const server = new ApolloServer<AuthContext>({
  *   schema,
  *   includeStacktraceInErrorResponses: false, // no stack traces in any error, 429s included
- *   plugins: [rateLimitPlugin(limiter, { realm: 'api' })],
+ *   plugins: [rateLimitPlugin(limiter)],
  * });
  * ```
  */
-export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: RateLimitPluginOptions<TContext>): ApolloServerPlugin<TContext> {
+export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: RateLimitPluginOptions<TContext> = {}): ApolloServerPlugin<TContext> {
   if (typeof limiter !== 'object' || limiter === null || typeof limiter.consume !== 'function') {
     throw new TypeError('"limiter" must come from createRateLimiter');
   }
-  const realm = assertRealm((options as Partial<RateLimitPluginOptions<TContext>> | undefined)?.realm, 'realm');
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
+  refuseRealmOption(options, 'rateLimitPlugin');
   const address = options.address;
   if (address !== undefined && typeof address !== 'function') throw new TypeError('"address" must be a function of the context');
+  const points = options.points ?? defaultPoints;
+  if (typeof points !== 'function') throw new TypeError('"points" must be a function of the operation');
 
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
       let state: RateLimitState | null = null;
       return {
         async didResolveOperation(requestContext) {
-          const context = requestContext.contextValue;
+          const { contextValue: context, document, operation } = requestContext;
+          const counted = operation === undefined || operation === null ? 1 : points({ document, operation });
+          if (counted === 0) return;
           try {
-            state = await limiter.consume({ principal: context.principal ?? null, address: address?.(context) ?? null });
+            state = await limiter.consume({ principal: context.principal ?? null, address: address?.(context) ?? null, points: counted });
           } catch (error) {
-            throw toGraphQLError(error, { realm });
+            throw toGraphQLError(error);
           }
         },
         async willSendResponse(requestContext) {
@@ -70,4 +83,9 @@ export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimit
       };
     },
   };
+}
+
+/** One request per root field of a mutation, one for anything else. */
+function defaultPoints({ document, operation }: { readonly document: DocumentNode; readonly operation: OperationDefinitionNode }): number {
+  return Math.max(1, rootMutationFields(document, operation));
 }

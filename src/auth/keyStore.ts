@@ -45,6 +45,8 @@ export interface KeyStoreOptions {
   readonly logger: Logger;
   /** The clock, ms since the epoch. */
   readonly now: () => number;
+  /** Told of each fetch attempt's end (metrics). */
+  readonly onFetch?: (ok: boolean) => void;
 }
 
 /** Counters for tests and benchmarks. */
@@ -225,6 +227,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         keys = fetched;
         current = new Set(fetched.usable.flatMap((entry) => (entry.key === null ? [] : [entry.key])));
         stats.fetchSuccesses += 1;
+        options.onFetch?.(true);
         stats.usableKeys = fetched.usable.length;
         lastSuccess = now();
         lastFailed = false;
@@ -237,6 +240,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       .catch((cause: unknown) => {
         lastFailed = true;
         stats.fetchFailures += 1;
+        options.onFetch?.(false);
         logger.warn({ issuer, code: 'ERR_JWKS_UNAVAILABLE', cause: messageOf(cause), cachedKeys: keys.usable.length }, 'JWKS fetch failed; cached keys keep serving');
       })
       .finally(() => {

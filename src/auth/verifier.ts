@@ -3,7 +3,9 @@ import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Algorithm, VerifyOptions } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
-import { AuthError } from '../errors.js';
+import { AllowClientsError, AuthError } from '../errors.js';
+import { notify } from '../observe/metricsHooks.js';
+import type { VerificationResult } from '../observe/metricsHooks.js';
 import { buildPrincipal } from './buildPrincipal.js';
 import { createKeyStore } from './keyStore.js';
 import type { KeyStoreStats } from './keyStore.js';
@@ -76,7 +78,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
 /** Creates a verifier from options already checked by {@link resolveVerifierOptions}. */
 export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier {
-  const { issuer, audience, algorithms, preset, clientClaim, allowedClientIds, clockTolerance, maxTokenLifetime, maxTokenLength, now } =
+  const { issuer, audience, algorithms, preset, clientClaim, allowedClientIds, clockTolerance, maxTokenLifetime, maxTokenLength, now, metrics } =
     resolved;
   const allowedAlgorithms: ReadonlySet<string> = new Set(algorithms);
   const keys = createKeyStore({
@@ -88,6 +90,7 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     maxAgeMs: resolved.jwksMaxAge * 1000,
     logger: resolved.logger,
     now,
+    ...(metrics?.jwksFetched === undefined ? {} : { onFetch: (ok: boolean) => notify(metrics, resolved.logger, (hooks) => hooks.jwksFetched?.({ ok })) }),
   });
   const cache = resolved.cacheSize > 0 ? new LRUCache<string, CacheEntry>({ max: resolved.cacheSize }) : undefined;
   const cacheTtlMs = resolved.cacheTtl * 1000;
@@ -141,7 +144,7 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     return Promise.reject(error);
   };
 
-  const verify = (token: string): Promise<Principal> => {
+  const verifyAndCount = (token: string): Promise<Principal> => {
     try {
       if (typeof token !== 'string' || token.length === 0) throw new AuthError('ERR_TOKEN_MALFORMED', { detail: 'not a non-empty string' });
       if (token.length > maxTokenLength) throw new AuthError('ERR_TOKEN_TOO_LARGE', { detail: `${token.length} characters` });
@@ -172,6 +175,34 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
       return refuse(error);
     }
   };
+
+  // With a tokenVerified hook, each verification is timed and reported; without one, nothing is added.
+  const report = metrics?.tokenVerified === undefined ? undefined : metrics;
+  const verify =
+    report === undefined
+      ? verifyAndCount
+      : (token: string): Promise<Principal> => {
+          const started = performance.now();
+          const hitsBefore = counters.cacheHits;
+          const tell = (result: VerificationResult, error: unknown): void => {
+            const code = result === 'refused' && error instanceof AllowClientsError ? error.code : null;
+            const seconds = (performance.now() - started) / 1000;
+            notify(report, resolved.logger, (hooks) => hooks.tokenVerified?.({ result, code, seconds }));
+          };
+          const answer = verifyAndCount(token);
+          // A cache hit is counted synchronously, before verifyAndCount returns.
+          const cached = counters.cacheHits > hitsBefore;
+          return answer.then(
+            (principal) => {
+              tell(cached ? 'cached' : 'verified', undefined);
+              return principal;
+            },
+            (error: unknown) => {
+              tell('refused', error);
+              throw error;
+            },
+          );
+        };
 
   return {
     verify,

@@ -4,6 +4,8 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from './bearerToken.js';
 import { DEFAULT_CLIENT_CLAIM } from './clientClaim.js';
 import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
+import { assertMetricsHooks } from '../observe/metricsHooks.js';
+import type { MetricsHooks } from '../observe/metricsHooks.js';
 import type { ClaimsPreset, PresetName } from './presets/preset.js';
 import { PRESETS, PRESET_NAMES, isPresetName } from './presets/presets.js';
 
@@ -66,6 +68,8 @@ export interface VerifierOptions {
   readonly logger?: Logger;
   /** The clock, in ms since the epoch (tests). Default `Date.now`. */
   readonly now?: () => number;
+  /** Told of every verification (result, refusal code, seconds) and JWKS fetch, for metrics. Default: none. */
+  readonly metrics?: MetricsHooks;
 }
 
 /** Options after their check, with every default applied. */
@@ -87,6 +91,7 @@ export interface ResolvedVerifierOptions {
   readonly jwksMaxAge: number;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly metrics: MetricsHooks | undefined;
 }
 
 /** The defaults, in seconds where a duration. */
@@ -107,6 +112,7 @@ export const VERIFIER_DEFAULTS = Object.freeze({
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'issuer', 'audience', 'algorithms', 'jwksUri', 'preset', 'clientClaim', 'allowedClientIds', 'clockTolerance',
   'maxTokenLifetime', 'maxTokenLength', 'cacheSize', 'cacheTtl', 'jwksCooldown', 'jwksTimeout', 'jwksMaxAge', 'logger', 'now',
+  'metrics',
 ]);
 
 /** The names of {@link VerifierOptions}, for callers that accept a superset of them. */
@@ -169,6 +175,7 @@ export function resolveVerifierOptions(options: VerifierOptions, extraNames: Rea
     jwksMaxAge: positiveSeconds(options.jwksMaxAge, 'jwksMaxAge', VERIFIER_DEFAULTS.jwksMaxAge, 7 * 24 * 3600),
     logger: assertLogger(options.logger),
     now: options.now ?? Date.now,
+    metrics: assertMetricsHooks(options.metrics),
   };
 }
 

@@ -2,6 +2,7 @@ import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } f
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
+import { assertMetricsHooks, type MetricsHooks } from '../observe/metricsHooks.js';
 import { projectAccessKey } from './accessProjection.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
@@ -16,6 +17,8 @@ export interface Enforcement {
   readonly rules: CompiledRules;
   readonly mode: EnforcementMode;
   readonly logger: Logger;
+  /** Told of every operation decided with a denial (once per request). */
+  readonly metrics: MetricsHooks | undefined;
   /** `caller`: introspection, validation and their errors use the caller's view of the schema. */
   readonly schemaView: SchemaViewOption;
   /** The caller's view, built once per projected access key and kept within `viewCacheBytes`. */
@@ -36,11 +39,13 @@ export interface EnforcementOptions {
    * parsed document alive.
    */
   readonly cacheSize?: number;
+  /** Told of every operation decided with a denial, once per request (metrics: denials by client and coordinate). Default: none. */
+  readonly metrics?: MetricsHooks;
   /**
    * `full` (default): every caller introspects and is validated against the whole schema.
    * `caller`: each caller sees its own view: the fields and types its rules deny do not exist for it
    * (introspection, validation, error messages and their suggestions), so a hidden field answers
-   * exactly as a field that does not exist. Needs the Apollo plugin (or `callerViewErrors`).
+   * exactly as a field that does not exist. Needs the Apollo plugin.
    */
   readonly schemaView?: SchemaViewOption;
   /**
@@ -50,6 +55,18 @@ export interface EnforcementOptions {
   readonly viewCacheBytes?: number;
 }
 
+/** {@link EnforcementOptions} checked, defaults applied. */
+export interface ResolvedEnforcementOptions {
+  readonly mode: EnforcementMode;
+  readonly logger: Logger;
+  readonly cacheSize: number;
+  readonly metrics: MetricsHooks | undefined;
+  readonly schemaView: SchemaViewOption;
+  readonly viewCacheBytes: number;
+}
+
+const DEFAULT_VIEW_CACHE_BYTES = 16 * 1024 * 1024;
+
 const registry = new WeakMap<GraphQLSchema, Enforcement>();
 
 /**
@@ -57,7 +74,7 @@ const registry = new WeakMap<GraphQLSchema, Enforcement>();
  *
  * @throws TypeError naming the option
  */
-export function assertEnforcementOptions(options: EnforcementOptions): Required<EnforcementOptions> {
+export function assertEnforcementOptions(options: EnforcementOptions): ResolvedEnforcementOptions {
   const schemaView = options.schemaView ?? 'full';
   if (schemaView !== 'full' && schemaView !== 'caller') throw new TypeError('"schemaView" must be "full" or "caller"');
   const viewCacheBytes = options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES;
@@ -71,10 +88,8 @@ export function assertEnforcementOptions(options: EnforcementOptions): Required<
   if (typeof cacheSize !== 'number' || !Number.isSafeInteger(cacheSize) || cacheSize < 1) {
     throw new TypeError('"cacheSize" must be a positive integer');
   }
-  return { mode, logger, cacheSize, schemaView, viewCacheBytes };
+  return { mode, logger, cacheSize, metrics: assertMetricsHooks(options.metrics), schemaView, viewCacheBytes };
 }
-
-const DEFAULT_VIEW_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** The enforcement of a schema prepared by `applyAllowClients`, or undefined. */
 export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
@@ -87,7 +102,7 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  * @throws TypeError naming the option
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
-  const { mode, logger, cacheSize, schemaView, viewCacheBytes } = assertEnforcementOptions(options);
+  const { mode, logger, cacheSize, metrics, schemaView, viewCacheBytes } = assertEnforcementOptions(options);
   // Views follow the projected keys, whose number follows the schema's rules, not the callers.
   const views = new LRUCache<string, SchemaView>({ maxSize: viewCacheBytes, sizeCalculation: (view) => view.bytes });
   // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
@@ -107,6 +122,7 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     rules,
     mode,
     logger,
+    metrics,
     schemaView,
     viewOf(principal) {
       const key = projectAccessKey(rules, principal);

@@ -2,6 +2,7 @@ import { GraphQLError, isNonNullType, responsePathAsArray, type FieldNode, type 
 import type { Principal } from '../auth/principal.js';
 import { AccessError } from '../errors.js';
 import { toGraphQLError } from '../http/challenge.js';
+import { notify } from '../observe/metricsHooks.js';
 import type { FragmentLookup, OperationDecision } from './decideOperation.js';
 import type { Enforcement } from './enforcement.js';
 
@@ -28,8 +29,8 @@ export interface RequestState {
 export const STATE: unique symbol = Symbol('allow-clients request state');
 const frozenStates = new WeakMap<object, RequestState>();
 const UNSEEN: unique symbol = Symbol('unseen root value');
-// Field errors carry no HTTP part, so the realm never reaches a header.
-const FIELD_ERROR_OPTIONS = { realm: 'api', http: false } as const;
+// Field errors carry no HTTP part (and so no challenge).
+const FIELD_ERROR_OPTIONS = { http: false } as const;
 
 /** The state bound to a context, if any. */
 export function stateOf(context: unknown): RequestState | undefined {
@@ -83,6 +84,7 @@ export function startRequest(
       },
       'allow-clients: access denied',
     );
+    notify(enforcement.metrics, enforcement.logger, (hooks) => hooks.operationDenied?.({ principal, decision, context }));
   }
   return state;
 }

@@ -1,11 +1,13 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { Kind, Lexer, Source, TokenKind, print, validate } from 'graphql';
-import type { DocumentNode, GraphQLSchema, OperationDefinitionNode, ValidationRule } from 'graphql';
+import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, ValidationRule } from 'graphql';
+import { coerceVariables, computeOperationCost } from './operationCost.js';
+import type { CostSettings } from './operationCost.js';
 
 /**
- * The size of an operation, as the graphql-armor rules measure it.
+ * The size of an operation: depth and aliases as the graphql-armor rules measure them, cost by
+ * {@link computeOperationCost} (graphql-armor's model, sizes read from variables and defaults).
  *
  * The rules run once per document with an infinite limit and report what they found; the
  * comparison with a caller's limits happens afterwards, so one measurement serves every tier.
@@ -17,7 +19,10 @@ export interface OperationMeasures {
   readonly depth: number;
   /** Aliases, `__typename` aliases excepted (graphql-armor max-aliases). */
   readonly aliases: number;
-  /** Estimated cost (graphql-armor cost-limit). */
+  /**
+   * Estimated cost before variables are known: sizes given by variables count their defaults (or
+   * the list default). The cost of a request is {@link OperationLimits.costOf}.
+   */
   readonly cost: number;
 }
 
@@ -26,26 +31,12 @@ export interface DocumentMeasures {
   /** Lexical tokens, counted as graphql's parser counts them (comments and EOF excluded). */
   readonly tokens: number;
   readonly operations: ReadonlyMap<OperationDefinitionNode, OperationMeasures>;
-}
-
-/** How the cost of an operation is estimated (graphql-armor cost-limit's model). */
-export interface CostModel {
-  /** Cost of a field with a selection set (default 2). */
-  readonly objectCost: number;
-  /** Cost of a leaf field (default 1). */
-  readonly scalarCost: number;
-  /** Factor applied to a child's cost at each level (default 1.5). */
-  readonly depthCostFactor: number;
+  /** The document's fragments by name (what the cost of a request with variables needs). */
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
 }
 
 /** Settings of the measurement, shared by every tier. */
-export interface MeasureSettings {
-  readonly costModel: CostModel;
-  /** Count fragments as one level (false: a spread adds a level, as graphql-armor does by default). */
-  readonly flattenFragments: boolean;
-  /** Leave `__schema` selections out of depth and cost (graphql-armor's default). */
-  readonly ignoreIntrospection: boolean;
-}
+export type MeasureSettings = CostSettings;
 
 /** A measuring function with a per-document cache. */
 export type MeasureDocument = (schema: GraphQLSchema, document: DocumentNode) => DocumentMeasures;
@@ -72,7 +63,6 @@ function measureDocument(schema: GraphQLSchema, document: DocumentNode, settings
   // Each rule reports once per operation, in document order.
   const depths: number[] = [];
   const aliases: number[] = [];
-  const costs: number[] = [];
   const record =
     (into: number[]) =>
     (_context: unknown, details: unknown): void => {
@@ -92,28 +82,28 @@ function measureDocument(schema: GraphQLSchema, document: DocumentNode, settings
       onAccept: [record(aliases)],
       propagateOnRejection: false,
     }),
-    costLimitRule({
-      maxCost: Number.POSITIVE_INFINITY,
-      objectCost: settings.costModel.objectCost,
-      scalarCost: settings.costModel.scalarCost,
-      depthCostFactor: settings.costModel.depthCostFactor,
-      flattenFragments: settings.flattenFragments,
-      ignoreIntrospection: settings.ignoreIntrospection,
-      onAccept: [record(costs)],
-      propagateOnRejection: false,
-    }),
   ];
   validate(schema, document, rules);
+  const fragments = fragmentsOf(document);
   const byOperation = new Map<OperationDefinitionNode, OperationMeasures>();
   operations.forEach((operation, index) => {
     byOperation.set(operation, {
       // A missing report means the rule could not measure: count it as over any limit (fail closed).
       depth: depths[index] ?? Number.POSITIVE_INFINITY,
       aliases: aliases[index] ?? Number.POSITIVE_INFINITY,
-      cost: costs[index] ?? Number.POSITIVE_INFINITY,
+      cost: computeOperationCost(schema, operation, fragments, coerceVariables(schema, operation, null) ?? {}, settings),
     });
   });
-  return { tokens: countDocumentTokens(document), operations: byOperation };
+  return { tokens: countDocumentTokens(document), operations: byOperation, fragments };
+}
+
+/** The fragment definitions of a document, by name (the first of a name, as graphql-js keeps). */
+export function fragmentsOf(document: DocumentNode): ReadonlyMap<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION && !fragments.has(definition.name.value)) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
 }
 
 /**

@@ -2,7 +2,7 @@ import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { checkClientTiers } from './clientTiers.js';
 import type { CheckedTiers, ClientTiers } from './clientTiers.js';
-import type { CostModel } from './documentMeter.js';
+import type { CostModel } from './operationCost.js';
 import { isRecord, optionsRecord } from './isRecord.js';
 
 /**
@@ -37,7 +37,10 @@ export interface OperationLimitsOptions {
   readonly default?: Partial<LimitValues>;
   /** Per-tier limits from client metadata. */
   readonly tiers?: LimitTiers;
-  /** The cost model (graphql-armor cost-limit defaults: object 2, scalar 1, depth factor 1.5). */
+  /**
+   * The cost model (graphql-armor cost-limit defaults: object 2, scalar 1, depth factor 1.5), and
+   * the items counted for a list field without a size argument (`defaultListSize`, default 10).
+   */
   readonly costModel?: Partial<CostModel>;
   /** A fragment spread does not add a level to depth and cost (default false). */
   readonly flattenFragments?: boolean;
@@ -51,6 +54,9 @@ export interface OperationLimitsOptions {
 export const DEFAULT_LIMITS: LimitValues = Object.freeze({ depth: 10, aliases: 15, tokens: 1000, cost: 5000 });
 
 const LIMIT_NAMES = ['depth', 'aliases', 'tokens', 'cost'] as const;
+const COST_MODEL_NAMES = new Set(['objectCost', 'scalarCost', 'depthCostFactor', 'defaultListSize']);
+/** Items counted for a list field without a size argument, unless `costModel.defaultListSize` says otherwise. */
+export const DEFAULT_LIST_SIZE = 10;
 const OPTION_NAMES = new Set(['default', 'tiers', 'costModel', 'flattenFragments', 'ignoreIntrospection', 'logger']);
 
 /** Options after checking. */
@@ -78,7 +84,11 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
     objectCost: checkNumber(costOption['objectCost'], 2, 'costModel.objectCost'),
     scalarCost: checkNumber(costOption['scalarCost'], 1, 'costModel.scalarCost'),
     depthCostFactor: checkNumber(costOption['depthCostFactor'], 1.5, 'costModel.depthCostFactor'),
+    defaultListSize: checkListSize(costOption['defaultListSize']),
   };
+  for (const name of Object.keys(costOption)) {
+    if (!COST_MODEL_NAMES.has(name)) throw new TypeError(`"costModel.${name}" is not an option (objectCost, scalarCost, depthCostFactor, defaultListSize)`);
+  }
   const logger = assertLogger(checked['logger'], 'logger');
   return {
     defaults,
@@ -117,6 +127,12 @@ function checkNumber(value: unknown, fallback: number, option: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new TypeError(`"${option}" must be a finite number >= 0`);
   }
+  return value;
+}
+
+function checkListSize(value: unknown): number {
+  if (value === undefined) return DEFAULT_LIST_SIZE;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new TypeError('"costModel.defaultListSize" must be an integer >= 1');
   return value;
 }
 

@@ -5,6 +5,7 @@ import { LimitError } from '../errors.js';
 import type { LimitErrorCode } from '../errors.js';
 import { tierOf } from './clientTiers.js';
 import { createDocumentMeter } from './documentMeter.js';
+import { coerceVariables, computeOperationCost } from './operationCost.js';
 import type { DocumentMeasures, OperationMeasures } from './documentMeter.js';
 import { checkLimitOptions } from './limitOptions.js';
 import type { LimitValues, OperationLimitsOptions } from './limitOptions.js';
@@ -28,6 +29,11 @@ export interface LimitCheckRequest {
   readonly operationName?: string | null;
   /** The caller, or null for an anonymous one (default limits). */
   readonly principal: Principal | null;
+  /**
+   * The request's variables as sent (Apollo's `request.variables`): sizes given by variables
+   * (`first: $n`) count their values. Without them, the variables' defaults count.
+   */
+  readonly variables?: Readonly<Record<string, unknown>> | null;
 }
 
 /** Operation limits per caller, built once by {@link createOperationLimits}. */
@@ -45,11 +51,18 @@ export interface OperationLimits {
   /** Measures a document (cached per document object). */
   measure(schema: GraphQLSchema, document: DocumentNode): DocumentMeasures;
   /**
-   * Checks an operation against the caller's limits.
+   * The estimated cost of the operation a request runs, with its variables (sizes from
+   * `first`/`last` as the resolver will see them, a list without a size as
+   * `costModel.defaultListSize` items). When the operation is not chosen (no name, several
+   * operations), the costliest. What a cost budget charges: the same number `check` compares.
+   */
+  costOf(request: Omit<LimitCheckRequest, 'principal'>): number;
+  /**
+   * Checks an operation against the caller's limits, and returns its cost ({@link OperationLimits.costOf}).
    *
    * @throws LimitError `ERR_TOO_MANY_TOKENS`, `ERR_QUERY_TOO_DEEP`, `ERR_TOO_MANY_ALIASES` or `ERR_QUERY_TOO_COSTLY`.
    */
-  check(request: LimitCheckRequest): void;
+  check(request: LimitCheckRequest): number;
 }
 
 /**
@@ -69,7 +82,7 @@ export interface OperationLimits {
  * const server = new ApolloServer<AuthContext>({
  *   schema,
  *   parseOptions: limits.parseOptions,
- *   plugins: [operationLimitsPlugin(limits, { realm: 'api' })],
+ *   plugins: [operationLimitsPlugin(limits)],
  * });
  * ```
  */
@@ -77,11 +90,8 @@ export function createOperationLimits(options?: OperationLimitsOptions): Operati
   const checked = checkLimitOptions(options);
   const { defaults, tiers, logger } = checked;
   const maxTokens = Math.max(defaults.tokens, ...[...tiers.values.values()].map((limits) => limits.tokens));
-  const meter = createDocumentMeter({
-    costModel: checked.costModel,
-    flattenFragments: checked.flattenFragments,
-    ignoreIntrospection: checked.ignoreIntrospection,
-  });
+  const settings = { costModel: checked.costModel, flattenFragments: checked.flattenFragments, ignoreIntrospection: checked.ignoreIntrospection };
+  const meter = createDocumentMeter(settings);
 
   const limitsFor = (principal: Principal | null): LimitValues => {
     const tier = tierOf(principal, tiers);
@@ -95,23 +105,42 @@ export function createOperationLimits(options?: OperationLimitsOptions): Operati
     throw new LimitError(code, message, { detail });
   };
 
-  const check = (request: LimitCheckRequest): void => {
+  const operationsOf = (request: Omit<LimitCheckRequest, 'principal'>): readonly OperationDefinitionNode[] => {
+    const chosen = request.operation ?? getOperationAST(request.document, request.operationName ?? undefined);
+    if (chosen !== null && chosen !== undefined) return [chosen];
+    return request.document.definitions.filter((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION);
+  };
+
+  const costWithVariables = (request: Omit<LimitCheckRequest, 'principal'>, operation: OperationDefinitionNode, measures: DocumentMeasures): number => {
+    // An operation the meter did not see (a document rebuilt since): unbounded.
+    const measured = measures.operations.get(operation);
+    if (measured === undefined) return Number.POSITIVE_INFINITY;
+    if ((operation.variableDefinitions ?? []).length === 0 || request.variables === undefined || request.variables === null) return measured.cost;
+    // Variables that do not coerce: graphql refuses the operation before any resolver, so the defaults stand.
+    const variables = coerceVariables(request.schema, operation, request.variables);
+    return variables === null ? measured.cost : computeOperationCost(request.schema, operation, measures.fragments, variables, settings);
+  };
+
+  const costOf = (request: Omit<LimitCheckRequest, 'principal'>): number => {
+    const measures = meter(request.schema, request.document);
+    return Math.max(0, ...operationsOf(request).map((operation) => costWithVariables(request, operation, measures)));
+  };
+
+  const check = (request: LimitCheckRequest): number => {
     const limits = limitsFor(request.principal);
     const measures = meter(request.schema, request.document);
     if (measures.tokens > limits.tokens) refuse('tokens', measures.tokens, limits.tokens, request.principal);
-    const chosen = request.operation ?? getOperationAST(request.document, request.operationName ?? undefined);
-    const operations: OperationDefinitionNode[] =
-      chosen !== null && chosen !== undefined
-        ? [chosen]
-        : request.document.definitions.filter((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION);
-    for (const operation of operations) {
+    let highest = 0;
+    for (const operation of operationsOf(request)) {
       const measured: OperationMeasures | undefined = measures.operations.get(operation);
-      // An operation the meter did not see (a document rebuilt since): measure it as unbounded.
-      const { depth, aliases, cost } = measured ?? { depth: Infinity, aliases: Infinity, cost: Infinity };
+      const { depth, aliases } = measured ?? { depth: Infinity, aliases: Infinity };
       if (depth > limits.depth) refuse('depth', depth, limits.depth, request.principal);
       if (aliases > limits.aliases) refuse('aliases', aliases, limits.aliases, request.principal);
+      const cost = costWithVariables(request, operation, measures);
       if (cost > limits.cost) refuse('cost', cost, limits.cost, request.principal);
+      highest = Math.max(highest, cost);
     }
+    return highest;
   };
 
   return {
@@ -120,6 +149,7 @@ export function createOperationLimits(options?: OperationLimitsOptions): Operati
     maxTokens,
     limitsFor,
     measure: (schema, document) => meter(schema, document),
+    costOf,
     check,
   };
 }

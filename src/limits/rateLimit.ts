@@ -20,6 +20,11 @@ export interface RateLimitCaller {
   readonly principal: Principal | null;
   /** The remote address (`req.socket.remoteAddress`), counted for anonymous callers only. */
   readonly address?: string | null;
+  /**
+   * How many requests this one counts for (default 1): a mutation counts once per root field
+   * (`rootMutationFields`), so 49 aliased writes in one request cost 49 of the allowance.
+   */
+  readonly points?: number;
 }
 
 /** What is left of one policy after a request was counted. */
@@ -56,7 +61,8 @@ export interface CostRequest extends RateLimitCaller {
 /** A per-client rate limiter, built once by {@link createRateLimiter}. */
 export interface RateLimiter {
   /**
-   * Counts one request of a caller against its request policy and its daily and monthly quotas.
+   * Counts a request of a caller (`points` times, default once) against its request policy and its
+   * daily and monthly quotas.
    *
    * @returns what is left of each policy (for the `RateLimit` headers).
    * @throws RateLimitError `ERR_RATE_LIMITED` (a {@link LimitError}) with `retryAfter` in seconds, when the caller
@@ -187,7 +193,7 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
   };
 
   /** The request window: rate-limiter-flexible on Redis or in memory; a refusal is a result, not a failure. */
-  const countRequest = async (policy: RatePolicy, key: string): Promise<{ outcome: RateLimiterRes; refused: boolean }> => {
+  const countRequest = async (policy: RatePolicy, key: string, points: number): Promise<{ outcome: RateLimiterRes; refused: boolean }> => {
     const settle = (pending: Promise<RateLimiterRes>): Promise<{ outcome: RateLimiterRes; refused: boolean }> =>
       pending.then(
         (outcome) => ({ outcome, refused: false }),
@@ -201,8 +207,8 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     if (memory === undefined) throw new Error('No counter store for a rate-limit policy');
     const redis = redisStores.get(policy);
     return store.guard(
-      () => (redis === undefined ? Promise.reject(new Error('no Redis store')) : settle(redis.consume(digest(key), 1))),
-      () => settle(memory.consume(key, 1)),
+      () => (redis === undefined ? Promise.reject(new Error('no Redis store')) : settle(redis.consume(digest(key), points))),
+      () => settle(memory.consume(key, points)),
     );
   };
 
@@ -228,8 +234,10 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     // One counter per machine client, per (client, user) for user tokens, per network when anonymous.
     const key =
       principal === null ? addressKey(caller.address) : JSON.stringify(principal.kind === 'user' ? [principal.client.id, principal.user?.id ?? null] : [principal.client.id]);
+    const points = caller.points ?? 1;
+    if (!Number.isSafeInteger(points) || points < 1) throw new TypeError('"points" must be a positive integer');
     if (principal === null) admitAnonymous(key);
-    const { outcome, refused } = await countRequest(policy, key);
+    const { outcome, refused } = await countRequest(policy, key, points);
     // The store's window of this key may have started after the admission: count the network until it ends.
     if (principal === null && anonymousWindows.has(key)) anonymousWindows.set(key, Math.max(anonymousWindows.get(key) as number, Date.now() + outcome.msBeforeNext));
     if (refused) refuse(caller, key, policy, seconds(outcome.msBeforeNext), `${outcome.consumedPoints} > ${policy.requests} in ${policy.window}s`);
@@ -241,14 +249,14 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
       [allowance.daily, { kind: 'day' }, 'q'],
       [allowance.monthly, { kind: 'month' }, 'q'],
     ], at);
-    const charged = await counters.charge(charges, 1);
+    const charged = await counters.charge(charges, points);
     const states = windows.map(({ policy: quota, window }, index) => ({
       policy: quota,
       remaining: Math.max(0, quota.requests - (charged.counts[index] ?? 0)),
       reset: seconds(window.end - at),
     }));
     if (!charged.admitted) {
-      const full = states.filter((state, index) => (charged.counts[index] ?? 0) + 1 > state.policy.requests);
+      const full = states.filter((state, index) => (charged.counts[index] ?? 0) + points > state.policy.requests);
       const last = full.reduce((a, b) => (b.reset > a.reset ? b : a), full[0] ?? (states[0] as PolicyState));
       refuse(caller, key, last.policy, last.reset, `quota ${last.policy.name} used up`);
     }

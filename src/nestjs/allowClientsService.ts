@@ -54,14 +54,14 @@ export class AllowClientsService {
     this.#context = createAuthContext({ ...authOptions, realm: this.realm } as AllowClientsModuleOptions);
     this.verifier = this.#context.verifier;
     const { defaultPolicy, mode, cacheSize, logger } = options;
-    this.#authorization = allowClients<NestAuthContext>({ realm: this.realm, defaultPolicy, mode, cacheSize, logger });
+    // The realm went to createAuthContext above, once: the contexts carry it to the plugins' challenges.
+    this.#authorization = allowClients<NestAuthContext>({ defaultPolicy, mode, cacheSize, logger });
     this.limits = limitsOf(options.limits);
     this.rateLimiter = rateLimiterOf(options.rateLimit);
-    const realm = this.realm;
     this.#plugins = [
       this.#authorization.plugin,
-      ...(this.limits === null ? [] : [operationLimitsPlugin<NestAuthContext>(this.limits, { realm })]),
-      ...(this.rateLimiter === null ? [] : [rateLimitPlugin<NestAuthContext>(this.rateLimiter, { realm, address: (context) => context.req.socket.remoteAddress })]),
+      ...(this.limits === null ? [] : [operationLimitsPlugin<NestAuthContext>(this.limits)]),
+      ...(this.rateLimiter === null ? [] : [rateLimitPlugin<NestAuthContext>(this.rateLimiter, { address: (context) => context.req.socket.remoteAddress })]),
     ];
   }
 

@@ -8,14 +8,12 @@
  * `MAX_BODY_BYTES` variable.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { ParseOptions, ValidationRule } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode, ParseOptions, ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
-import { costBudgetPlugin, operationLimitsPlugin } from '../apollo/index.js';
-import { createOperationLimits, createRateLimiter } from '../index.js';
+import { costBudgetPlugin, operationLimitsPlugin, rateLimitPlugin } from '../apollo/index.js';
+import { createOperationLimits, createRateLimiter, rootMutationFields } from '../index.js';
 import type { AuthContext, OperationLimitsOptions, RateAllowance, RateLimiter, RateLimitTiers } from '../index.js';
 import type { RateLimitConfig, ReferenceServerConfig } from './config.js';
-// Used only when the limits are built, after both modules have loaded.
-import { REALM } from './createReferenceServer.js';
 
 /**
  * The reference API's operation limits: the library's defaults for everyone, and more room for
@@ -70,7 +68,11 @@ export interface AbuseLimits {
  * with `REDIS_URL`), refused with 429 before Apollo Server sees the request; and, with
  * `COST_BUDGET`, the cost budget, charged after validation and refused with 429 before execution.
  */
-export function createAbuseLimits(config: ReferenceServerConfig, logger: Logger): AbuseLimits {
+export function createAbuseLimits(
+  config: ReferenceServerConfig,
+  logger: Logger,
+  addressOf: (context: AuthContext) => string | null = () => null,
+): AbuseLimits {
   const limitLogger = logger.child({ component: 'limits' });
   const limits = createOperationLimits({ ...REFERENCE_LIMITS, logger: limitLogger });
   const rate = config.rateLimit;
@@ -87,11 +89,19 @@ export function createAbuseLimits(config: ReferenceServerConfig, logger: Logger)
         });
   return {
     plugins: [
-      operationLimitsPlugin<AuthContext>(limits, { realm: REALM }),
-      ...(rateLimiter !== null && rate?.cost !== null ? [costBudgetPlugin<AuthContext>(rateLimiter, { realm: REALM, limits })] : []),
+      operationLimitsPlugin<AuthContext>(limits),
+      // The HTTP edge counted the request once; a mutation counts once more per further root field
+      // (49 aliased placeOrder fields cost 49 requests).
+      ...(rateLimiter === null ? [] : [rateLimitPlugin<AuthContext>(rateLimiter, { address: addressOf, points: furtherMutationFields })]),
+      ...(rateLimiter !== null && rate?.cost !== null ? [costBudgetPlugin<AuthContext>(rateLimiter, { limits })] : []),
     ],
     validationRules: [],
     parseOptions: limits.parseOptions,
     rateLimiter,
   };
+}
+
+/** The root mutation fields past the first: the HTTP edge already counted the request once. */
+function furtherMutationFields({ document, operation }: { readonly document: DocumentNode; readonly operation: OperationDefinitionNode }): number {
+  return Math.max(0, rootMutationFields(document, operation) - 1);
 }

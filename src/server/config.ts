@@ -110,6 +110,10 @@ export interface ServerConfig {
   readonly rateLimit: RateLimitConfig | null;
   /** Null when a real issuer is configured: nothing dev-only starts then. */
   readonly devIssuer: DevIssuerConfig | null;
+  /** The metrics endpoint's port on `host` (`METRICS_PORT`, default 9464); null when `METRICS_PORT=off`. */
+  readonly metricsPort: number | null;
+  /** Whether `GET /graphql` from a browser opens the explorer (`GRAPHQL_EXPLORER`, default on unless NODE_ENV=production). */
+  readonly explorer: boolean;
 }
 
 /** The configuration once the issuer is known (AUTH_ISSUER, or the embedded dev issuer's URL). */
@@ -197,6 +201,8 @@ export function readConfig(env: Env): ServerConfig {
     maxConnections: integer(env, 'MAX_CONNECTIONS', 0, 0, 1_000_000),
     rateLimit: rateLimit(env),
     devIssuer,
+    metricsPort: optional(env, 'METRICS_PORT') === 'off' ? null : integer(env, 'METRICS_PORT', 9464, 0, 65535),
+    explorer: boolean(env, 'GRAPHQL_EXPLORER', !production),
   };
 }
 

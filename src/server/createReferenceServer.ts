@@ -7,20 +7,27 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
+import { createAuthContext } from '../apollo/index.js';
+import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
 import { createFormatError } from './formatError.js';
+import { listen } from './listen.js';
+import type { Bound } from './listen.js';
 import { readBody } from './readBody.js';
 import { refuseSubscriptionsPlugin } from './refuseSubscriptions.js';
+import { createRequestObserver } from './requestObserver.js';
+import type { RequestObserver, RequestRecord } from './requestObserver.js';
+import type { PrometheusMetrics } from '../prometheus/index.js';
 import { buildReferenceSchema } from './schema.js';
 import type { ReferenceSchema } from './schema.js';
+import type { Store } from './data/store.js';
 
 /** The `realm` of every `WWW-Authenticate` challenge the reference server sends. */
 export const REALM = 'allow-clients';
@@ -30,6 +37,8 @@ export interface ReferenceServer {
   /** `http://host:port/graphql`. */
   readonly url: string;
   readonly port: number;
+  /** allow-clients' metrics of this server (its prom-client registry is `metrics.registry`), served by `startMetricsServer`. */
+  readonly metrics: PrometheusMetrics;
   /** Stops accepting requests, ends open connections and stops Apollo Server. */
   close(): Promise<void>;
 }
@@ -39,6 +48,10 @@ export interface ReferenceServerDependencies {
   readonly logger: Logger;
   /** The schema and its resolvers; default the reference API over a fresh store. */
   readonly schema?: ReferenceSchema;
+  /** The data of the default reference API; default a fresh store with the demo data. */
+  readonly store?: Store;
+  /** Client ids that always get their own metric label (the demo clients). */
+  readonly metricsClientIds?: readonly string[];
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -57,41 +70,52 @@ interface Readiness {
  */
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
-  const { authenticate, verifier } = createAuthenticator({
+  const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
+  // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
+  // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
+  const { authenticate, verifier } = createAuthContext({
+    realm: REALM,
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
     algorithms: config.auth.algorithms,
     allowAnonymous: config.auth.allowAnonymous,
     logger: logger.child({ component: 'auth' }),
+    metrics: observer.hooks,
     ...(config.auth.jwksUri === null ? {} : { jwksUri: config.auth.jwksUri }),
     ...(config.auth.clientClaim === null ? {} : { clientClaim: config.auth.clientClaim }),
     ...(config.auth.allowedClientIds === null ? {} : { allowedClientIds: config.auth.allowedClientIds }),
   });
 
   const reference =
-    dependencies.schema ?? buildReferenceSchema({
+    dependencies.schema ??
+    buildReferenceSchema({
       mode: config.authz.mode,
       defaultPolicy: config.authz.defaultPolicy,
       schemaView: config.authz.schemaView,
       logger,
-      realm: REALM,
+      metrics: observer.hooks,
+      ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
     });
-  const limits = createAbuseLimits(config, logger);
+  // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
+  const addresses = new WeakMap<AuthContext, string | null>();
+  const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
     csrfPrevention: true,
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Automatic persisted queries off: Apollo's APQ cache is one for all callers, so a partner could
+    // learn whether another sent a query by sending its hash alone (see SECURITY.md).
+    persistedQueries: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
     validationRules: [...limits.validationRules],
     parseOptions: limits.parseOptions,
-    plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins],
+    plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins, observer.plugin],
     formatError: createFormatError(
-      REALM,
       (error, formatted) => {
         logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
       },
@@ -101,7 +125,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   });
   await apollo.start();
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, address: string | null): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, address: string | null, record: RequestRecord | null): Promise<void> => {
     // Origin-form targets only: `//x` would parse as a host and throw, an absolute-form target is a proxy's.
     const target = req.url ?? '/';
     if (!target.startsWith('/')) {
@@ -151,7 +175,11 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
     }
 
-    const context = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+    if (record !== null) record.query = queryText(body, url);
+    const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
+    if (record !== null) record.principal = authContext.principal;
+    const context = record === null ? authContext : observer.contextFor(record, authContext);
+    addresses.set(context, address);
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
@@ -209,7 +237,9 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       });
     }
     const address = peerAddresses.get(req.socket) ?? req.socket.remoteAddress ?? null;
-    handle(req, res, address).catch((error: unknown) => {
+    const record = startRecord(observer, req, res);
+    handle(req, res, address, record).catch((error: unknown) => {
+      if (record !== null) observer.refused(record, error);
       if (error instanceof AllowClientsError) {
         const challenge = httpChallenge(error, REALM);
         for (const [name, value] of Object.entries(challenge.headers)) res.setHeader(name, value);
@@ -244,25 +274,20 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  let bound: Bound;
   try {
-    await new Promise<void>((resolveListen, rejectListen) => {
-      server.once('error', rejectListen);
-      server.listen(config.port, config.host, () => {
-        server.off('error', rejectListen);
-        resolveListen();
-      });
-    });
+    bound = await listen(server, config.port, config.host);
   } catch (error) {
     await apollo.stop();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const { port, hostInUrl } = bound;
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${hostInUrl}:${port}/graphql`,
     port,
+    metrics: observer.metrics,
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolveClose) => {
@@ -279,6 +304,22 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       return closing;
     },
   };
+}
+
+/** A record for each request to the GraphQL path (the only one counted and audited). */
+function startRecord(observer: RequestObserver, req: IncomingMessage, res: ServerResponse): RequestRecord | null {
+  const target = req.url ?? '';
+  const path = target.split('?', 1)[0];
+  return path === '/graphql' ? observer.start(req, res) : null;
+}
+
+/** The query text of a request (hashed into the audit event), if it has one. */
+function queryText(body: unknown, url: URL): string | null {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const query = (body as Record<string, unknown>)['query'];
+    return typeof query === 'string' ? query : null;
+  }
+  return url.searchParams.get('query');
 }
 
 function send(res: ServerResponse, status: number, document: unknown): void {

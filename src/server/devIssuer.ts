@@ -21,10 +21,11 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { DevClient } from './devClients.js';
+import { listen } from './listen.js';
 
 /** Scopes the reference API understands; the union of every demo client's scopes. */
 export const API_SCOPES = ['catalog:read', 'orders:read', 'orders:write', 'reports:read', 'stock:read'] as const;
@@ -75,15 +76,7 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(options.port, options.host, () => {
-      server.off('error', rejectListen);
-      resolveListen();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const { port, hostInUrl } = await listen(server, options.port, options.host);
   const issuer = `http://${hostInUrl}:${port}`;
 
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });

@@ -6,6 +6,7 @@
  * nothing dev-only starts.
  */
 import type { Logger } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_CLIENT_CLAIM } from '../index.js';
 import { ConfigError, readConfig } from './config.js';
 import type { ServerConfig } from './config.js';
@@ -15,6 +16,8 @@ import { loadDevClients } from './devClients.js';
 import type { DevClient } from './devClients.js';
 import type { DevIssuer } from './devIssuer.js';
 import { createLogger } from './logger.js';
+import { startMetricsServer } from './metricsServer.js';
+import type { MetricsServer } from './metricsServer.js';
 import { nextSteps } from './nextSteps.js';
 
 async function main(): Promise<void> {
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   let devIssuer: DevIssuer | null = null;
   let devClients: readonly DevClient[] = [];
   let server: ReferenceServer | null = null;
+  let metricsServer: MetricsServer | null = null;
   const stop = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'Shutting down');
     const forced = setTimeout(() => {
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000);
     forced.unref();
-    await Promise.allSettled([server?.close(), devIssuer?.close()]);
+    await Promise.allSettled([server?.close(), metricsServer?.close(), devIssuer?.close()]);
     logger.info('Stopped');
     process.exit(0);
   };
@@ -67,9 +71,14 @@ async function main(): Promise<void> {
       logger.warn({ issuer }, 'Embedded DEV issuer started (development only; set AUTH_ISSUER to use a real one)');
     }
     if (issuer === null) return fail('Configuration error: AUTH_ISSUER is not set');
-    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer } }, { logger });
+    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer } }, { logger, metricsClientIds: devClients.map((client) => client.id) });
+    if (config.metricsPort !== null) {
+      collectDefaultMetrics({ register: server.metrics.registry });
+      metricsServer = await startMetricsServer({ host: config.host, port: config.metricsPort, registry: server.metrics.registry, logger });
+      logger.info({ url: metricsServer.url }, 'Metrics ready');
+    }
   } catch (error) {
-    await Promise.allSettled([server?.close(), devIssuer?.close()]);
+    await Promise.allSettled([server?.close(), metricsServer?.close(), devIssuer?.close()]);
     return fail(startFailure(error, logger));
   }
 
@@ -95,7 +104,7 @@ function startFailure(error: unknown, logger: Logger): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
   if (code === 'EADDRINUSE') {
     const port = (error as { port?: unknown }).port;
-    return `Cannot start: port ${String(port)} is in use (set PORT, or DEV_ISSUER_PORT for the dev issuer)`;
+    return `Cannot start: port ${String(port)} is in use (set PORT, METRICS_PORT for the metrics, or DEV_ISSUER_PORT for the dev issuer)`;
   }
   if (error instanceof TypeError) {
     // The library names its option; the operator set an environment variable.

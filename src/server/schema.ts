@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { allowClientsPlugin } from '../apollo/index.js';
 import { applyAllowClients, authDirectiveTypeDefs } from '../index.js';
-import type { AuthContext } from '../index.js';
+import type { AuthContext, MetricsHooks } from '../index.js';
 import type { AuthzMode, DefaultPolicy, SchemaView } from './config.js';
 import { createStore } from './data/store.js';
 import type { Store } from './data/store.js';
@@ -26,10 +26,10 @@ export interface ReferenceSchemaOptions {
   /** Which schema callers introspect and are validated against (default `full`; `caller`: each its own view). */
   readonly schemaView?: SchemaView;
   readonly logger: Logger;
-  /** The realm of authorization refusals (403 in reject mode). */
-  readonly realm: string;
   /** Default: a fresh store with the demo data. */
   readonly store?: Store;
+  /** Told of every operation decided with a denial (metrics, audit). */
+  readonly metrics?: MetricsHooks;
 }
 
 /** The schema to serve and the Apollo plugins that enforce it. */
@@ -55,6 +55,7 @@ export function buildReferenceSchema(options: ReferenceSchemaOptions): Reference
     defaultPolicy: options.defaultPolicy,
     schemaView: options.schemaView ?? 'full',
     logger: options.logger.child({ component: 'authz' }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
-  return { schema, plugins: [allowClientsPlugin<AuthContext>({ realm: options.realm })] };
+  return { schema, plugins: [allowClientsPlugin<AuthContext>()] };
 }

@@ -129,7 +129,7 @@ describe('mutations: no partial writes', () => {
     const outcome = await run('mutation { touch placeOrder { id } }', callers.silverByName);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
-      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"',
     );
     expect(outcome.data).toBeNull();
     expect(outcome.errors).toEqual([
@@ -165,7 +165,7 @@ describe('mutations: no partial writes', () => {
     reset(calls);
     const outcome = await run('mutation { touch }', callers.anonymous);
     expect(outcome.status).toBe(401);
-    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="test"');
+    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Authentication required' });
     expect(calls['Mutation.touch'] ?? 0).toBe(0);
   });
@@ -179,7 +179,7 @@ describe('reject mode', () => {
     const outcome = await run('{ info orders { id margin } }', callers.unlisted);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
-      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"',
     );
     expect(outcome.data).toBeNull();
     expect(outcome.errors).toEqual([
@@ -193,7 +193,7 @@ describe('reject mode', () => {
     const outcome = await run('{ orders { cost } }', callers.silverByName);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
-      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
     );
     expect(outcome.data).toBeNull();
     expect(outcome.errors).toEqual([
@@ -207,7 +207,7 @@ describe('reject mode', () => {
     reset(calls);
     const outcome = await run('{ orders { id } }', callers.anonymous);
     expect(outcome.status).toBe(401);
-    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="test"');
+    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     expect(outcome.data).toBeNull();
     expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', coordinate: 'Query.orders' });
     expect(calls['Query.orders'] ?? 0).toBe(0);
@@ -265,7 +265,7 @@ describe('denial log', () => {
       messages.push(message);
     };
     const logger = { debug: record, info: record, warn: record, error: record };
-    const auth = allowClients({ realm: 'test', logger });
+    const auth = allowClients({ logger });
     const calls: Calls = {};
     const server = new ApolloServer<AuthContext>({ schema: auth.transformer(makeSchema(calls)), plugins: [auth.plugin] });
     await server.start();
@@ -406,17 +406,23 @@ describe('decision cache', () => {
 
 describe('allowClientsPlugin and allowClients options', () => {
   it('refuses to start with a schema that applyAllowClients did not prepare', async () => {
-    const server = new ApolloServer<AuthContext>({ schema: makeSchema({}), plugins: [allowClientsPlugin({ realm: 'test' })] });
+    const server = new ApolloServer<AuthContext>({ schema: makeSchema({}), plugins: [allowClientsPlugin()] });
     await expect(server.start()).rejects.toThrow('allowClientsPlugin needs the schema returned by applyAllowClients (apply it last)');
   });
 
   it('checks its options at construction, naming the option', () => {
-    expect(() => allowClientsPlugin({ realm: 'a "quoted" realm' })).toThrow(TypeError);
-    expect(() => allowClients({ realm: 'api', mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter" or "reject"'));
-    expect(() => allowClients({ realm: 'api', cacheSize: 0 })).toThrow(new TypeError('"cacheSize" must be a positive integer'));
-    expect(() => allowClients({ realm: 'api', defaultPolicy: 'closed' as never })).toThrow(
+    expect(() => allowClients({ mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter" or "reject"'));
+    expect(() => allowClients({ cacheSize: 0 })).toThrow(new TypeError('"cacheSize" must be a positive integer'));
+    expect(() => allowClients({ defaultPolicy: 'closed' as never })).toThrow(
       new TypeError('"defaultPolicy" must be one of "public", "authenticated", "deny"'),
     );
-    expect(() => allowClients({ realm: 'api', logger: console.log as never })).toThrow(TypeError);
+    expect(() => allowClients({ logger: console.log as never })).toThrow(TypeError);
+  });
+
+  it('says where the realm went when given one, as in 0.1: to createAuthContext, once', () => {
+    expect(() => allowClientsPlugin(...([{ realm: 'api' }] as never[]))).toThrow(
+      new TypeError('"realm" is given once, to createAuthContext, no longer to allowClientsPlugin'),
+    );
+    expect(() => allowClients({ realm: 'api' } as never)).toThrow(new TypeError('"realm" is given once, to createAuthContext, no longer to allowClients'));
   });
 });

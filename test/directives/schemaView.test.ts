@@ -138,7 +138,7 @@ const callers = clients.map((client) =>
     scopes: [...client.scopes],
   }),
 );
-const { schema } = buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', schemaView: 'caller', logger: createLogger('silent'), realm: 'api' });
+const { schema } = buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', schemaView: 'caller', logger: createLogger('silent') });
 const enforcement = enforcementOf(schema);
 if (enforcement === undefined) throw new Error('the reference schema is not prepared');
 
@@ -206,7 +206,7 @@ describe('schema view per demo client', () => {
 
   it('refuses a bad schemaView or viewCacheBytes option, naming it', () => {
     const build = (extra: Record<string, unknown>) => () =>
-      buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', logger: createLogger('silent'), realm: 'api', ...extra } as Parameters<typeof buildReferenceSchema>[0]);
+      buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', logger: createLogger('silent'), ...extra } as Parameters<typeof buildReferenceSchema>[0]);
     expect(build({ schemaView: 'partner' })).toThrow(new TypeError('"schemaView" must be "full" or "caller"'));
     expect(() => assertEnforcementOptions({ viewCacheBytes: 0 })).toThrow(new TypeError('"viewCacheBytes" must be a positive integer'));
   });

@@ -43,7 +43,7 @@ describe('npm start with the embedded dev issuer', () => {
     issuerPort = await freePort();
     server = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort), LOG_LEVEL: 'info', NODE_ENV: 'development', AUTH_ISSUER: '' },
+      env: { ...process.env, PORT: String(apiPort), DEV_ISSUER_PORT: String(issuerPort), LOG_LEVEL: 'info', NODE_ENV: 'development', AUTH_ISSUER: '', METRICS_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function start(env: Record<string, string>, until?: string): Promise<{ code: number | null; stdout: string; stderr: string; stop(): Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, AUTH_ISSUER: '', AUTH_AUDIENCE: '', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, AUTH_ISSUER: '', AUTH_AUDIENCE: '', NODE_ENV: 'development', LOG_LEVEL: 'info', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -54,6 +54,16 @@ describe('createRateLimiter', () => {
     expect(error.message).not.toMatch(/acme|3|60/);
   });
 
+  it('counts a request for its points (one per root mutation field), refusing one that does not fit', async () => {
+    const limiter = createRateLimiter({ default: { requests: 10, window: 60 } });
+    const caller = { principal: principal('writer'), points: 6 };
+    expect((await limiter.consume(caller)).remaining).toBe(4);
+    const refused = await refusal(limiter, caller);
+    expect(refused.code).toBe('ERR_RATE_LIMITED');
+    await expect(limiter.consume({ principal: principal('writer'), points: 0 })).rejects.toThrow(new TypeError('"points" must be a positive integer'));
+    await expect(limiter.consume({ principal: principal('writer'), points: 1.5 })).rejects.toThrow(TypeError);
+  });
+
   it('counts a machine by its client id, a user token by client and user, another client apart', async () => {
     const limiter = createRateLimiter({ default: { requests: 2, window: 60 } });
     await consumeTimes(limiter, { principal: principal('acme') }, 2);

@@ -17,11 +17,14 @@ const limits = {
   gold: { depth: 12, aliases: 50, tokens: 3000, cost: 25_000, ...REFERENCE_LIMITS.tiers?.values['gold'] },
 };
 
-/** An operation whose depth (as graphql-armor counts it, leaf included) is `depth`. */
+/**
+ * An operation whose depth (as graphql-armor counts it, leaf included) is `depth`: one product and
+ * nested inline fragments, each a level. (Not products → category → products: nested lists
+ * without a size count the default list size each, and that chain is refused by cost first.)
+ */
 function queryOfDepth(depth: number): string {
-  const objects = depth - 1;
-  const chain = Array.from({ length: objects }, (_, index) => (index % 2 === 0 ? 'products {' : 'category {'));
-  return `{ ${chain.join(' ')} id ${'}'.repeat(objects)} }`;
+  const fragments = depth - 2;
+  return `{ products(first: 1) { ${'... on Product { '.repeat(fragments)}id ${'}'.repeat(fragments)} } }`;
 }
 function queryWithAliases(count: number): string {
   return `{ ${Array.from({ length: count }, (_, index) => `a${index}: apiInfo`).join(' ')} }`;
@@ -97,6 +100,21 @@ describe('abuse limits on the reference server', () => {
     expect(admitted.status).toBe(200);
     expect(codes(admitted)).toEqual([]);
     expect(((admitted.json?.['data'] as Record<string, unknown>)['products'] as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it('refuses the same costly query with the size in a variable or a variable default (issue 10, finding 5)', async () => {
+    const fields = 'id name listPrice { amount currency }';
+    for (const body of [
+      { query: `query Costly($n: Int) { products(first: $n) { ${fields} } }`, variables: { n: 5000 } },
+      { query: `query Costly($n: Int = 5000) { products(first: $n) { ${fields} } }` },
+      { query: `query Costly($n: Int = 1) { products(first: $n) { ${fields} } }`, variables: { n: 5000 } },
+    ]) {
+      expectRefused(await postGraphQL(target.url, bronze, body), 400, 'QUERY_TOO_COSTLY');
+    }
+    const small = await postGraphQL(target.url, bronze, { query: `query Small($n: Int = 5000) { products(first: $n) { id } }`, variables: { n: 2 } });
+    expect(small.status).toBe(200);
+    expect(codes(small)).toEqual([]);
+    expect(((small.json?.['data'] as Record<string, unknown>)['products'] as unknown[]).length).toBe(2);
   });
 
   it('refuses a batched request', async () => {

@@ -2,6 +2,7 @@
  * Hostile callers, round two (issue 10), the semantic findings, against the real reference server
  * with tokens from the embedded dev issuer over loopback HTTP.
  */
+import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
@@ -32,6 +33,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
   let reject: ReferenceServer;
   let production: ReferenceServer;
   let logged: ReferenceServer;
+  let limited: ReferenceServer;
   const lines: { level: number; msg: string; err?: { stack?: string } }[] = [];
   const tokens = {} as Record<Caller, string>;
 
@@ -47,6 +49,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     production = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject', GRAPHQL_INTROSPECTION: 'false' }), { logger });
     const capture = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
     logged = await createReferenceServer(configFor({}), { logger: capture });
+    limited = await createReferenceServer(configFor({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW: '3600' }), { logger });
     const endpoints = await discover(issuer.issuer);
     for (const client of clients) {
       if (client.kind === 'machine') tokens[client.id as Caller] = await fetchClientToken(endpoints, client as DevMachineClient);
@@ -54,7 +57,7 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     tokens.alice = await fetchUserToken(endpoints, clients.find((client) => client.kind === 'frontend') as DevFrontendClient, 'alice');
   });
   afterAll(async () => {
-    await Promise.all([filter.close(), reject.close(), production.close(), logged.close()]);
+    await Promise.all([filter.close(), reject.close(), production.close(), logged.close(), limited.close()]);
     await issuer.close();
   });
 
@@ -160,6 +163,76 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
       expect(response.status).toBe(405);
       expect(JSON.parse(text)).toEqual({ errors: [{ message: 'GET requests only support query operations, not subscription operations', extensions: { code: 'BAD_REQUEST' } }] });
       expect(lines.slice(before).filter((line) => line.level >= 50)).toEqual([]);
+    });
+  });
+
+  describe('cross-partner side channels (finding 11)', () => {
+    const PLACE = 'mutation { placeOrder(input: { lines: [{ productId: "prod-hammer", quantity: 1 }] }) { id number } }';
+
+    it('gives new orders opaque random ids and numbers: no global sequence to count the others by', async () => {
+      const placed: { id: string; number: string }[] = [];
+      for (const caller of ['acme-gold', 'globex-silver', 'acme-gold'] as const) {
+        const answer = await ask(caller, PLACE);
+        expect(answer.status).toBe(200);
+        placed.push((answer.body.data?.['placeOrder'] ?? {}) as { id: string; number: string });
+      }
+      for (const order of placed) {
+        expect(order.id).toMatch(/^order-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(order.number).toMatch(/^SO-[0-9A-F]{10}$/);
+      }
+      expect(new Set(placed.map((order) => order.id)).size).toBe(3);
+      expect(new Set(placed.map((order) => order.number)).size).toBe(3);
+      // The order is found by its id, by its partner only.
+      const first = placed[0] as { id: string };
+      const mine = await ask('acme-gold', `{ node(id: ${JSON.stringify(first.id)}) { id } }`);
+      expect(mine.body.data).toEqual({ node: { id: first.id } });
+      expect((await ask('globex-silver', `{ node(id: ${JSON.stringify(first.id)}) { id } }`)).body.data).toEqual({ node: null });
+    });
+
+    it('keeps no automatic persisted query that another caller could probe by its hash', async () => {
+      const query = '{ apiInfo }';
+      const sha256Hash = createHash('sha256').update(query).digest('hex');
+      const send = async (caller: Caller, body: Record<string, unknown>) => {
+        const response = await fetch(filter.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens[caller]}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as Answer['body'] };
+      };
+      const extensions = { persistedQuery: { version: 1, sha256Hash } };
+      const registered = await send('acme-gold', { query, extensions });
+      expect(registered.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+      const probe = await send('initech-bronze', { extensions });
+      // Apollo answers APQ errors with 200 (clients retry with the full query); no data either way.
+      expect(probe.status).toBe(200);
+      expect(probe.body.data).toBeUndefined();
+      expect(probe.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    });
+  });
+
+  describe('bounded writes (finding 6)', () => {
+    const aliased = (count: number) =>
+      `mutation { ${Array.from({ length: count }, (_, index) => `o${index}: placeOrder(input: { lines: [{ productId: "prod-saw", quantity: 1 }] }) { id }`).join(' ')} }`;
+
+    it('counts each root mutation field against the rate limit, and refuses before any write past it', async () => {
+      // globex-silver: 10 requests per window on this server.
+      const first = await fetch(limited.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens['globex-silver']}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: aliased(6) }),
+      });
+      expect(first.status).toBe(200);
+      expect(Object.keys(((await first.json()) as Answer['body']).data ?? {})).toHaveLength(6);
+      expect(first.headers.get('ratelimit')).toBe('"default";r=4;t=3600');
+      const second = await ask('globex-silver', aliased(6), limited);
+      expect(second.status).toBe(429);
+      expect(second.body.data).toBeUndefined();
+      expect(second.body.errors?.map((error) => error.extensions?.['code'])).toEqual(['RATE_LIMITED']);
+      // The refused request placed nothing: 6 orders of the first, on top of the two of the demo data.
+      const orders = await ask('ops-internal', '{ allOrders { clientId } }', limited);
+      expect(orders.status).toBe(200);
+      expect((orders.body.data?.['allOrders'] as { clientId: string }[]).filter((order) => order.clientId === 'globex-silver')).toHaveLength(2 + 6);
     });
   });
 });

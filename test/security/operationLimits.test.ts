@@ -4,11 +4,11 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { parse, validate } from 'graphql';
+import { buildSchema as buildSchemaOf, parse, validate } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationLimitsPlugin } from '../../src/apollo/index.js';
-import { accessKeyOf, createOperationLimits, LimitError } from '../../src/index.js';
+import { accessKeyOf, createOperationLimits, DEFAULT_LIST_SIZE, LimitError } from '../../src/index.js';
 import type { AuthContext, JsonValue, OperationLimits, Principal } from '../../src/index.js';
 
 /**
@@ -147,13 +147,70 @@ describe('operation measures', () => {
   });
 });
 
+describe('cost with variables and defaults (issue 10, finding 5)', () => {
+  // Default tier: cost 40; `{ nodes(first: 30) { id name } }` costs (2 + 1.5 + 1.5) × 30 = 150.
+  const limits = createOperationLimits({ default: { cost: 40 } });
+  const costly = (text: string, variables?: Record<string, unknown>): string | null => {
+    try {
+      limits.check({ schema, document: parse(text), principal: bronze, variables: variables ?? null });
+      return null;
+    } catch (error) {
+      expect(error).toBeInstanceOf(LimitError);
+      return (error as LimitError).code;
+    }
+  };
+
+  it('counts a size given by a variable at its value', () => {
+    const text = 'query Q($n: Int) { nodes(first: $n) { id name } }';
+    expect(limits.costOf({ schema, document: parse(text), variables: { n: 30 } })).toBe(150);
+    expect(costly(text, { n: 30 })).toBe('ERR_QUERY_TOO_COSTLY');
+    expect(costly(text, { n: 5 })).toBeNull();
+  });
+
+  it("counts a variable's default when the request leaves it out", () => {
+    const text = 'query Q($n: Int = 30) { nodes(first: $n) { id name } }';
+    expect(costly(text, {})).toBe('ERR_QUERY_TOO_COSTLY');
+    expect(costly(text)).toBe('ERR_QUERY_TOO_COSTLY');
+    expect(limits.measure(schema, parse(text)).operations.values().next().value?.cost).toBe(150);
+  });
+
+  it("counts the argument's default in the schema, and a list without a size as the default list size", () => {
+    const sized = buildSchemaOf('type Query { items(first: Int = 30): [Item!]!, all: [Item!]!, one: Item } type Item { id: ID! }');
+    const costOf = (text: string, model?: { defaultListSize: number }): number =>
+      createOperationLimits(model === undefined ? {} : { costModel: model }).costOf({ schema: sized, document: parse(text) });
+    expect(costOf('{ items { id } }')).toBe(30 * (2 + 1.5));
+    expect(costOf('{ items(first: null) { id } }')).toBe(DEFAULT_LIST_SIZE * (2 + 1.5));
+    expect(costOf('{ all { id } }')).toBe(DEFAULT_LIST_SIZE * (2 + 1.5));
+    expect(costOf('{ all { id } }', { defaultListSize: 100 })).toBe(100 * (2 + 1.5));
+    expect(costOf('{ one { id } }')).toBe(2 + 1.5);
+  });
+
+  it('counts sizes inside fragments with the same variables', () => {
+    const text = 'query Q($n: Int!) { ...F } fragment F on Query { nodes(first: $n) { ...G } } fragment G on Node { id name }';
+    expect(costly(text, { n: 30 })).toBe('ERR_QUERY_TOO_COSTLY');
+    expect(costly(text, { n: 1 })).toBeNull();
+  });
+
+  it('counts variables that do not coerce (graphql refuses them before any resolver) as their defaults, else the default list size', () => {
+    expect(costly('query Q($n: Int = 30) { nodes(first: $n) { id name } }', { n: 'many' })).toBe('ERR_QUERY_TOO_COSTLY');
+    const unknown = parse('query Q($n: Int) { nodes(first: $n) { id name } }');
+    expect(limits.costOf({ schema, document: unknown, variables: { n: 'many' } })).toBe(DEFAULT_LIST_SIZE * (2 + 1.5 + 1.5));
+  });
+
+  it('refuses a wrong default list size by name', () => {
+    expect(() => createOperationLimits({ costModel: { defaultListSize: 0 } })).toThrow(new TypeError('"costModel.defaultListSize" must be an integer >= 1'));
+    expect(() => createOperationLimits({ costModel: { listSize: 3 } as never })).toThrow(TypeError);
+  });
+});
+
 describe('OperationLimits.check', () => {
   const limits = createOperationLimits({
     default: { depth: 4, aliases: 3, tokens: 60, cost: 40 },
     tiers: { key: 'tier', values: { platinum: { depth: 8, aliases: 10, tokens: 120, cost: 400 } } },
   });
-  const check = (text: string, who: Principal | null, operationName?: string): void =>
+  const check = (text: string, who: Principal | null, operationName?: string): void => {
     limits.check({ schema, document: parse(text), principal: who, operationName: operationName ?? null });
+  };
   const codeOf = (run: () => void): string | null => {
     try {
       run();
@@ -216,7 +273,7 @@ describe('operationLimitsPlugin', () => {
     server = new ApolloServer<AuthContext>({
       schema,
       parseOptions: limits.parseOptions,
-      plugins: [operationLimitsPlugin(limits, { realm: 'test' })],
+      plugins: [operationLimitsPlugin(limits)],
     });
     await server.start();
   });
@@ -254,6 +311,19 @@ describe('operationLimitsPlugin', () => {
     expect(calls).toBe(0);
   });
 
+  it('refuses a size given by a variable or its default, before any resolver runs', async () => {
+    for (const request of [
+      { query: 'query Q($n: Int) { nodes(first: $n) { id name } }', variables: { n: 30 } },
+      { query: 'query Q($n: Int = 30) { nodes(first: $n) { id name } }' },
+    ]) {
+      calls = 0;
+      const response = await server.executeOperation(request, { contextValue: { principal: bronze } });
+      expect(response.http.status).toBe(400);
+      expect(response.body.kind === 'single' ? response.body.singleResult : null).toEqual({ errors: [{ message: 'The operation is too costly', extensions: { code: 'QUERY_TOO_COSTLY' } }] });
+      expect(calls).toBe(0);
+    }
+  });
+
   it('stops a document above every tier at the parser, still as TOO_MANY_TOKENS', async () => {
     calls = 0;
     const denied = await run(`{ ${'ping '.repeat(500)}}`, platinum);
@@ -277,7 +347,9 @@ describe('operationLimitsPlugin', () => {
     expect((broken.result['errors'] as { extensions: { code: string } }[])[0]?.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
   });
 
-  it('refuses a realm that would break the challenge header', () => {
-    expect(() => operationLimitsPlugin(limits, { realm: 'a"b' })).toThrow(TypeError);
+  it('takes no realm: its refusals carry no challenge', () => {
+    expect(() => operationLimitsPlugin(limits, ...([{ realm: 'api' }] as never[]))).toThrow(
+      new TypeError('"realm" is given once, to createAuthContext, no longer to operationLimitsPlugin'),
+    );
   });
 });

@@ -17,6 +17,7 @@ import type { TestIssuer } from '../helpers/testIssuer.js';
 
 const AUDIENCE = 'https://api.allow-clients.test/graphql';
 const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
+const BUDGET = 400;
 
 describe('cost budget and quotas in the reference server', () => {
   let issuer: TestIssuer;
@@ -27,9 +28,9 @@ describe('cost budget and quotas in the reference server', () => {
   beforeAll(async () => {
     issuer = await startTestIssuer({ audience: AUDIENCE });
     const schema = makeExecutableSchema({
-      typeDefs: 'type Query { hits: Int! items: [Item!]! } type Item { a: Int b: Int c: Int } type Mutation { one: Int two: Int }',
+      typeDefs: 'type Query { hits: Int! items(first: Int): [Item!]! } type Item { a: Int b: Int c: Int } type Mutation { one: Int two: Int }',
       resolvers: {
-        Query: { hits: () => hit('hits'), items: () => (hit('items'), Array.from({ length: 3 }, () => ({ a: 1, b: 2, c: 3 }))) },
+        Query: { hits: () => hit('hits'), items: (_root: unknown, args: { first?: number | null }) => (hit('items'), Array.from({ length: Math.min(args.first ?? 3, 3) }, () => ({ a: 1, b: 2, c: 3 }))) },
         Mutation: { one: () => hit('one'), two: () => hit('two') },
       },
     });
@@ -40,9 +41,9 @@ describe('cost budget and quotas in the reference server', () => {
       LOG_LEVEL: 'silent',
       RATE_LIMIT_REQUESTS: '100',
       RATE_LIMIT_DAILY: '1000',
-      COST_BUDGET: '40',
+      COST_BUDGET: String(BUDGET),
       COST_BUDGET_WINDOW: '3600',
-      MUTATION_FIELD_COST: '15',
+      MUTATION_FIELD_COST: '150',
     });
     server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
       logger: createLogger('silent'),
@@ -55,6 +56,15 @@ describe('cost budget and quotas in the reference server', () => {
   });
 
   const token = (clientId: string): string => issuer.sign({ sub: `${clientId}@clients`, azp: clientId });
+  const postGraphQLWith = async (url: string, query: string, variables: Record<string, unknown>, bearer: string): Promise<{ status: number; json: unknown }> => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: response.status, json: await response.json() };
+  };
   const costOf = (answer: { json: unknown }): Record<string, number> => (answer.json as { extensions: { cost: Record<string, number> } }).extensions.cost;
 
   it('charges each operation its cost, reports it in extensions.cost and lists every policy in the RateLimit fields', async () => {
@@ -62,17 +72,27 @@ describe('cost budget and quotas in the reference server', () => {
     const first = await postGraphQL(server.url, '{ hits }', { token: partner });
     expect(first.status).toBe(200);
     const cost = costOf(first);
-    expect(cost).toEqual({ requested: cost['requested'], remaining: 40 - (cost['requested'] ?? 0), reset: cost['reset'], limit: 40 });
+    expect(cost).toEqual({ requested: cost['requested'], remaining: BUDGET - (cost['requested'] ?? 0), reset: cost['reset'], limit: BUDGET });
     expect(cost['requested']).toBeGreaterThanOrEqual(1);
     expect(cost['reset']).toBeGreaterThan(0);
     expect(cost['reset']).toBeLessThanOrEqual(3600);
-    expect(first.headers['ratelimit-policy']).toBe('"default";q=100;w=60, "default.day";q=1000;w=86400, "default.cost";q=40;w=3600');
+    expect(first.headers['ratelimit-policy']).toBe(`"default";q=100;w=60, "default.day";q=1000;w=86400, "default.cost";q=${BUDGET};w=3600`);
     expect(first.headers['ratelimit']).toMatch(/^"default";r=99;t=\d+, "default\.day";r=999;t=\d+, "default\.cost";r=\d+;t=\d+$/);
-    expect(first.headers['ratelimit']).toContain(`"default.cost";r=${40 - (cost['requested'] ?? 0)};t=${cost['reset']}`);
-    const bigger = await postGraphQL(server.url, '{ items { a b c } }', { token: partner });
+    expect(first.headers['ratelimit']).toContain(`"default.cost";r=${BUDGET - (cost['requested'] ?? 0)};t=${cost['reset']}`);
+    const bigger = await postGraphQL(server.url, '{ items(first: 2) { a b c } }', { token: partner });
     expect(bigger.status).toBe(200);
     expect(costOf(bigger)['requested']).toBeGreaterThan(cost['requested'] ?? 0);
-    expect(costOf(bigger)['remaining']).toBe(40 - (cost['requested'] ?? 0) - (costOf(bigger)['requested'] ?? 0));
+    expect(costOf(bigger)['remaining']).toBe(BUDGET - (cost['requested'] ?? 0) - (costOf(bigger)['requested'] ?? 0));
+  });
+
+  it('charges the cost with the request\'s variables: first: $n costs what n items cost', async () => {
+    const partner = token('cost-variables');
+    const ask = (n: number) => postGraphQLWith(server.url, 'query Items($n: Int) { items(first: $n) { a b c } }', { n }, partner);
+    const two = await ask(2);
+    const twenty = await ask(20);
+    expect([two.status, twenty.status]).toEqual([200, 200]);
+    expect(costOf(twenty)['requested']).toBe(10 * (costOf(two)['requested'] ?? 0));
+    expect(costOf(twenty)['remaining']).toBe(BUDGET - 11 * (costOf(two)['requested'] ?? 0));
   });
 
   it('refuses an operation over the remaining budget with 429 before it runs, charging nothing', async () => {
@@ -91,7 +111,7 @@ describe('cost budget and quotas in the reference server', () => {
     expect(refused.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
     expect(refused.json.data).toBeUndefined();
     expect(calls['items'] ?? 0).toBe(before);
-    expect(costOf(refused)).toMatchObject({ requested: price, remaining, limit: 40 });
+    expect(costOf(refused)).toMatchObject({ requested: price, remaining, limit: BUDGET });
     expect(refused.headers['retry-after']).toBe(String(costOf(refused)['reset']));
     // What is left is reported as it is (less than the operation asked for).
     expect(refused.headers['ratelimit']).toContain(`"default.cost";r=${remaining};t=${refused.headers['retry-after']}`);
@@ -107,12 +127,12 @@ describe('cost budget and quotas in the reference server', () => {
     const partner = token('cost-mutator');
     const both = await postGraphQL(server.url, 'mutation { one two }', { token: partner });
     expect(both.status).toBe(200);
-    expect(costOf(both)).toMatchObject({ requested: 30, remaining: 10 });
+    expect(costOf(both)).toMatchObject({ requested: 300, remaining: 100 });
     const before = { one: calls['one'], two: calls['two'] };
-    // An alias is one more root field: 45 > 10 left.
+    // An alias is one more root field: 450 > 100 left.
     const three = await postGraphQL(server.url, 'mutation { one two again: one }', { token: partner });
     expect(three.status).toBe(429);
-    expect(costOf(three)).toMatchObject({ requested: 45, remaining: 10 });
+    expect(costOf(three)).toMatchObject({ requested: 450, remaining: 100 });
     expect({ one: calls['one'], two: calls['two'] }).toEqual(before);
   });
 });

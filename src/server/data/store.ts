@@ -1,6 +1,7 @@
 /**
  * The reference API's in-memory data: a deterministic catalog and order book, one per server.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   BundleRecord,
   CategoryRecord,
@@ -122,8 +123,8 @@ export function createStore(): Store {
         }
         return { productId: line.productId, quantity: line.quantity, unitPrice: mustProduct(line.productId).wholesalePrice };
       });
-      const sequence = 9001 + orders.length - ORDERS.length;
-      const created = order(`order-${sequence}`, `SO-${sequence}`, 'PLACED', new Date().toISOString(), clientId, recordLines);
+      // Opaque and random: a global sequence would tell every partner how many orders the others place.
+      const created = order(`order-${randomUUID()}`, `SO-${randomBytes(5).toString('hex').toUpperCase()}`, 'PLACED', new Date().toISOString(), clientId, recordLines);
       orders.push(created);
       return created;
     },

@@ -1,0 +1,159 @@
+import { getNamedType, getNullableType, isInputType, getVariableValues, isInterfaceType, isListType, isObjectType, Kind, typeFromAST, valueFromAST } from 'graphql';
+import type {
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLSchema,
+  OperationDefinitionNode,
+  SelectionNode,
+  SelectionSetNode,
+  ValueNode,
+} from 'graphql';
+
+/**
+ * The estimated cost of an operation: graphql-armor cost-limit's model (an object field costs
+ * `objectCost`, a leaf `scalarCost`, each child's cost is multiplied by `depthCostFactor`, and a
+ * field's total by its size argument), with the size read the way the resolver will see it:
+ * a literal, a variable's coerced value, the variable's default, or the argument's default in the
+ * schema. A list field with no size counts `defaultListSize` items.
+ */
+
+/** How the cost of an operation is estimated. */
+export interface CostModel {
+  /** Cost of a field with a selection set (default 2). */
+  readonly objectCost: number;
+  /** Cost of a leaf field (default 1). */
+  readonly scalarCost: number;
+  /** Factor applied to a child's cost at each level (default 1.5). */
+  readonly depthCostFactor: number;
+  /**
+   * Items counted for a list field without a size (no `first`/`last`, or null): default 10.
+   * A field with a size argument counts that many, whatever its type.
+   */
+  readonly defaultListSize: number;
+}
+
+/** Settings of the cost estimate, shared by every tier. */
+export interface CostSettings {
+  readonly costModel: CostModel;
+  /** Count fragments as one level (false: a spread adds a level, as graphql-armor does by default). */
+  readonly flattenFragments: boolean;
+  /** Leave `__schema` selections out of the cost (graphql-armor's default). */
+  readonly ignoreIntrospection: boolean;
+}
+
+/** The arguments read as the size of a field's result (graphql-armor's). */
+const SIZE_ARGUMENTS = new Set(['first', 'last']);
+
+/**
+ * Coerces an operation's variables as graphql's `execute` will; null when they do not coerce
+ * (then the operation never runs: graphql refuses it before any resolver).
+ * Without `inputs`, only the defaults of the variable definitions are known.
+ */
+export function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Readonly<Record<string, unknown>> | null | undefined): Readonly<Record<string, unknown>> | null {
+  const definitions = operation.variableDefinitions ?? [];
+  if (definitions.length === 0) return {};
+  if (inputs === null || inputs === undefined) {
+    const defaults: Record<string, unknown> = {};
+    for (const definition of definitions) {
+      const type = typeFromAST(schema, definition.type);
+      if (definition.defaultValue !== undefined && type !== undefined && isInputType(type)) {
+        defaults[definition.variable.name.value] = valueFromAST(definition.defaultValue, type);
+      }
+    }
+    return defaults;
+  }
+  const coerced = getVariableValues(schema, definitions, inputs, { maxErrors: 1 });
+  return coerced.coerced ?? null;
+}
+
+/**
+ * Computes the cost of one operation with the given coerced variable values (see
+ * {@link coerceVariables}). Fragments are costed once per call, so nested spreads stay linear.
+ */
+export function computeOperationCost(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Readonly<Record<string, unknown>>,
+  settings: CostSettings,
+): number {
+  const { objectCost, scalarCost, depthCostFactor, defaultListSize } = settings.costModel;
+  const fragmentCosts = new Map<string, number>();
+
+  const sizeOf = (node: FieldNode, field: GraphQLField<unknown, unknown> | undefined): number => {
+    let size: number | null = null;
+    let hasSizeArgument = false;
+    for (const argument of field?.args ?? []) {
+      if (!SIZE_ARGUMENTS.has(argument.name)) continue;
+      hasSizeArgument = true;
+      const given = node.arguments?.find((candidate) => candidate.name.value === argument.name);
+      const value = given === undefined ? argument.defaultValue : valueOf(given.value, variables, argument.defaultValue);
+      if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 1, Math.trunc(value), 1);
+    }
+    if (size !== null) return size;
+    const isList = field !== undefined && isListType(getNullableType(field.type));
+    // A size argument left null or absent without default: the resolver picks, count the default size.
+    return isList || hasSizeArgument ? defaultListSize : 1;
+  };
+
+  // Each function is graphql-armor's computeComplexity for one kind of node (the parent applies the factor).
+  const selectionCost = (selection: SelectionNode, parent: GraphQLNamedType | undefined): number => {
+    if (selection.kind === Kind.FIELD) return fieldCost(selection, parent);
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition === undefined ? parent : schema.getType(selection.typeCondition.name.value);
+      return objectCost + selectionsCost(selection.selectionSet, type);
+    }
+    const inner = fragmentCost(selection.name.value);
+    return scalarCost + (settings.flattenFragments ? inner : depthCostFactor * inner);
+  };
+
+  const selectionsCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): number => {
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      const flat = settings.flattenFragments && selection.kind !== Kind.FIELD;
+      cost += (flat ? 1 : depthCostFactor) * selectionCost(selection, parent);
+    }
+    return cost;
+  };
+
+  const fragmentCost = (name: string): number => {
+    const known = fragmentCosts.get(name);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    // A cycle (invalid GraphQL, refused by validation) or an unknown fragment: count as unbounded.
+    fragmentCosts.set(name, Number.POSITIVE_INFINITY);
+    if (fragment === undefined) return Number.POSITIVE_INFINITY;
+    const cost = objectCost + selectionsCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value));
+    fragmentCosts.set(name, cost);
+    return cost;
+  };
+
+  const fieldCost = (node: FieldNode, parent: GraphQLNamedType | undefined): number => {
+    if (settings.ignoreIntrospection && node.name.value === '__schema') return 0;
+    const field = parent === undefined ? undefined : fieldOf(parent, node.name.value);
+    if (node.selectionSet === undefined) return scalarCost * sizeOf(node, field);
+    const childType = field === undefined ? undefined : getNamedType(field.type);
+    return (objectCost + selectionsCost(node.selectionSet, childType)) * sizeOf(node, field);
+  };
+
+  const root = schema.getRootType(operation.operation) ?? undefined;
+  let total = 0;
+  for (const selection of operation.selectionSet.selections) total += selectionCost(selection, root);
+  return total;
+}
+
+function fieldOf(parent: GraphQLNamedType, name: string): GraphQLField<unknown, unknown> | undefined {
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+}
+
+function valueOf(node: ValueNode, variables: Readonly<Record<string, unknown>>, fallback: unknown): unknown {
+  if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
+  if (node.kind === Kind.VARIABLE) {
+    const name = node.name.value;
+    // An absent variable leaves the argument to its default in the schema, as graphql-js does.
+    return Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : fallback;
+  }
+  return null;
+}
