@@ -45,6 +45,7 @@ export function allowClients<TContext extends AuthContext = AuthContext>(options
     cacheSize: options.cacheSize,
     schemaView: options.schemaView,
     viewCacheBytes: options.viewCacheBytes,
+    cacheBytes: options.cacheBytes,
   };
   return {
     typeDefs: authDirectiveTypeDefs,
