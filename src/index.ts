@@ -59,7 +59,7 @@ export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
 export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
 export { DEFAULT_DECISION_CACHE_BYTES } from './directives/enforcement.js';
-export type { EnforcementOptions } from './directives/enforcement.js';
+export type { EnforcementOptions, SchemaViewOption } from './directives/enforcement.js';
 export type {
   RuleDirective,
   AllowClientsDirective,

@@ -7,6 +7,10 @@ import { assertMetricsHooks, type MetricsHooks } from '../observe/metricsHooks.j
 import { projectAccessKey } from './accessProjection.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
+import { buildSchemaView, type SchemaView } from './schemaView.js';
+
+/** Which schema a caller sees: the whole schema, or only what its rules admit (see `SchemaView`). */
+export type SchemaViewOption = 'full' | 'caller';
 
 /** The state that enforces one prepared schema's rules: compiled rules, mode, log and decision cache. */
 export interface Enforcement {
@@ -16,6 +20,10 @@ export interface Enforcement {
   readonly logger: Logger;
   /** Told of every operation decided with a denial (once per request). */
   readonly metrics: MetricsHooks | undefined;
+  /** `caller`: introspection, validation and their errors use the caller's view of the schema. */
+  readonly schemaView: SchemaViewOption;
+  /** The caller's view, built once per projected access key and kept within `viewCacheBytes`. */
+  viewOf(principal: Principal | null): SchemaView;
   /** The decision for (operation, caller's projected access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
 }
@@ -39,6 +47,18 @@ export interface EnforcementOptions {
   readonly cacheBytes?: number;
   /** Told of every operation decided with a denial, once per request (metrics: denials by client and coordinate). Default: none. */
   readonly metrics?: MetricsHooks;
+  /**
+   * `full` (default): every caller introspects and is validated against the whole schema.
+   * `caller`: each caller sees its own view: the fields and types its rules deny do not exist for it
+   * (introspection, validation, error messages and their suggestions), so a hidden field answers
+   * exactly as a field that does not exist. Needs the Apollo plugin.
+   */
+  readonly schemaView?: SchemaViewOption;
+  /**
+   * The byte budget of the cached views (one per projected access key, least recently used
+   * evicted; default 16 MiB). A view larger than the budget is built for its request and not kept.
+   */
+  readonly viewCacheBytes?: number;
 }
 
 /** {@link EnforcementOptions} checked, defaults applied. */
@@ -48,7 +68,11 @@ export interface ResolvedEnforcementOptions {
   readonly cacheSize: number;
   readonly cacheBytes: number;
   readonly metrics: MetricsHooks | undefined;
+  readonly schemaView: SchemaViewOption;
+  readonly viewCacheBytes: number;
 }
+
+const DEFAULT_VIEW_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** The decision cache's default budget in bytes. */
 export const DEFAULT_DECISION_CACHE_BYTES = 16 * 1024 * 1024;
@@ -61,8 +85,14 @@ const registry = new WeakMap<GraphQLSchema, Enforcement>();
  * @throws TypeError naming the option
  */
 export function assertEnforcementOptions(options: EnforcementOptions): ResolvedEnforcementOptions {
+  const schemaView = options.schemaView ?? 'full';
+  if (schemaView !== 'full' && schemaView !== 'caller') throw new TypeError('"schemaView" must be "full" or "caller"');
+  const viewCacheBytes = options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES;
+  if (typeof viewCacheBytes !== 'number' || !Number.isSafeInteger(viewCacheBytes) || viewCacheBytes < 1) {
+    throw new TypeError('"viewCacheBytes" must be a positive integer');
+  }
   const mode = options.mode ?? 'filter';
-  if (mode !== 'filter' && mode !== 'reject') throw new TypeError('"mode" must be "filter" or "reject"');
+  if (mode !== 'filter' && mode !== 'reject' && mode !== 'dry-run') throw new TypeError('"mode" must be "filter", "reject" or "dry-run"');
   const logger = assertLogger(options.logger, 'logger');
   const cacheSize = options.cacheSize ?? 10_000;
   if (typeof cacheSize !== 'number' || !Number.isSafeInteger(cacheSize) || cacheSize < 1) {
@@ -72,7 +102,7 @@ export function assertEnforcementOptions(options: EnforcementOptions): ResolvedE
   if (typeof cacheBytes !== 'number' || !Number.isSafeInteger(cacheBytes) || cacheBytes < 1024) {
     throw new TypeError('"cacheBytes" must be an integer >= 1024');
   }
-  return { mode, logger, cacheSize, cacheBytes, metrics: assertMetricsHooks(options.metrics) };
+  return { mode, logger, cacheSize, cacheBytes, metrics: assertMetricsHooks(options.metrics), schemaView, viewCacheBytes };
 }
 
 /** The enforcement of a schema prepared by `applyAllowClients`, or undefined. */
@@ -86,7 +116,9 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  * @throws TypeError naming the option
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
-  const { mode, logger, cacheSize, cacheBytes, metrics } = assertEnforcementOptions(options);
+  const { mode, logger, cacheSize, cacheBytes, metrics, schemaView, viewCacheBytes } = assertEnforcementOptions(options);
+  // Views follow the projected keys, whose number follows the schema's rules, not the callers.
+  const views = new LRUCache<string, SchemaView>({ maxSize: viewCacheBytes, sizeCalculation: (view) => view.bytes });
   // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
   // projected on these rules: two principals with one projected key are decided alike by
   // construction (see projectAccessKey), so the entries follow the rules, not the partners. One
@@ -106,6 +138,17 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     mode,
     logger,
     metrics,
+    // Nothing is denied in a dry run, so nothing is hidden either.
+    schemaView: mode === 'dry-run' ? 'full' : schemaView,
+    viewOf(principal) {
+      const key = projectAccessKey(rules, principal);
+      let view = views.get(key);
+      if (view === undefined) {
+        view = buildSchemaView(rules, schema, principal);
+        if (view.bytes <= viewCacheBytes) views.set(key, view);
+      }
+      return view;
+    },
     decide(operation, fragments, principal) {
       const key = `${idOf(operation)}\u0000${projectAccessKey(rules, principal)}`;
       const cached = cache.get(key);

@@ -92,6 +92,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     buildReferenceSchema({
       mode: config.authz.mode,
       defaultPolicy: config.authz.defaultPolicy,
+      schemaView: config.authz.schemaView,
       logger,
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),

@@ -94,7 +94,7 @@ describe('NestJS adapter: failures at start', () => {
 
   it('a wrong module option names the option', async () => {
     await expect(startTestApp({ allowClients: { ...trusting(issuer), mode: 'loose' as never }, graphql: null })).rejects.toThrow(
-      new TypeError('"mode" must be "filter" or "reject"'),
+      new TypeError('"mode" must be "filter", "reject" or "dry-run"'),
     );
     await expect(startTestApp({ allowClients: { ...trusting(issuer), audiences: 'x' } as never, graphql: null })).rejects.toThrow(/"audiences"/);
   });
@@ -120,9 +120,10 @@ describe('NestJS adapter: failures at start', () => {
     }
   });
 
-  it('apolloOptions refuses a context of its own and stack traces', async () => {
+  it('apolloOptions refuses a context of its own, stack traces and sortSchema', async () => {
     const service = new AllowClientsService(trusting(issuer));
     expect(() => service.apolloOptions({ context: () => ({}) } as never)).toThrow(/"context" is set by allow-clients/);
     expect(() => service.apolloOptions({ includeStacktraceInErrorResponses: true })).toThrow(/must not be true/);
+    expect(() => service.apolloOptions({ autoSchemaFile: true, sortSchema: true })).toThrow(/"sortSchema" is not supported/);
   });
 });
