@@ -43,6 +43,9 @@ export function allowClients<TContext extends AuthContext = AuthContext>(options
     mode: options.mode,
     logger: options.logger,
     cacheSize: options.cacheSize,
+    schemaView: options.schemaView,
+    viewCacheBytes: options.viewCacheBytes,
+    cacheBytes: options.cacheBytes,
   };
   return {
     typeDefs: authDirectiveTypeDefs,

@@ -1,10 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import { httpChallenge, toGraphQLError } from '../http/challenge.js';
 import { realmOf, refuseRealmOption } from './realm.js';
 import { fragmentLookup } from '../directives/checkOperation.js';
 import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
+import { callerViewErrors, introspectionSelections, introspectView, rewordedErrors, touchesHiddenPart } from '../directives/callerView.js';
 import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
 
 /**
@@ -22,6 +24,13 @@ import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../direct
  *   the denied coordinates. An object of a type the caller may not see, met at run time through an
  *   interface or a union, turns the response of mode `reject` into the same refusal (no data), naming
  *   the field that returned it, never the type.
+ * - `schemaView: 'caller'` (an option of `applyAllowClients`): each caller is validated and
+ *   introspected against its own view of the schema. A document naming a field or type the caller's
+ *   rules deny fails validation (400 `GRAPHQL_VALIDATION_FAILED`) with exactly the errors of a
+ *   document naming one that does not exist, suggestions taken from the view; `__schema` and
+ *   `__type` answer from the view. Ordinary requests are validated once, by Apollo Server, against
+ *   the full schema: the view's validation runs only when that failed (to word the errors from the
+ *   view) or when the cached decision shows the document touches something hidden.
  * - The challenges' realm is the one given to `createAuthContext`, carried by the context (`'api'`
  *   for a context made otherwise): the plugin takes no options.
  *
@@ -41,19 +50,58 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
       }
     },
     async requestDidStart() {
+      // The view's validation errors of this request, the first of them thrown from didResolveOperation.
+      let viewErrors: { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null = null;
+      let introspected: Record<string, unknown> | null = null;
       return {
+        async validationDidStart(requestContext) {
+          const enforcement = enforcementOf(requestContext.schema);
+          if (enforcement === undefined || enforcement.schemaView !== 'caller') return;
+          return async (errors) => {
+            if (errors === undefined || errors.length === 0) return;
+            const view = enforcement.viewOf(principalOf(requestContext.contextValue));
+            if (view.full) return;
+            // Apollo Server answers with this very array: its errors are worded from the caller's view.
+            const reworded = rewordedErrors(view, requestContext.schema, requestContext.document, errors as readonly GraphQLError[]);
+            (errors as Error[]).splice(0, errors.length, ...reworded);
+          };
+        },
         async didResolveOperation(requestContext) {
           const enforcement = enforcementOf(requestContext.schema);
           // Fail closed: a schema swapped behind our back is not served.
           if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'));
           const { contextValue, operation, document } = requestContext;
           if (operation === undefined) return; // Apollo answers this itself, before execution
-          const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principalOf(contextValue));
+          const principal = principalOf(contextValue);
+          const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
+          if (enforcement.schemaView === 'caller') {
+            const view = enforcement.viewOf(principal);
+            if (touchesHiddenPart(view, document, state.decision)) {
+              const errors = callerViewErrors(view, document).map(asValidationError);
+              const [first] = errors;
+              if (first !== undefined) {
+                viewErrors = { thrown: first, all: errors };
+                throw first;
+              }
+            }
+            const selections = view.full ? [] : introspectionSelections(operation, document);
+            if (selections.length > 0) introspected = await introspectView(view, document, operation, selections, requestContext.request.variables);
+          }
           if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realmOf(contextValue));
         },
+        async didEncounterErrors(requestContext) {
+          // didResolveOperation can throw one error; a document with several hidden names has several.
+          if (viewErrors !== null && requestContext.errors[0] === viewErrors.thrown) {
+            (requestContext.errors as GraphQLError[]).splice(0, 1, ...viewErrors.all);
+          }
+        },
         async willSendResponse(requestContext) {
-          const state = stateOf(requestContext.contextValue);
           const body = requestContext.response.body;
+          if (introspected !== null && body.kind === 'single') {
+            const data = body.singleResult.data;
+            if (data !== null && data !== undefined) for (const key of Object.keys(introspected)) if (key in data) data[key] = introspected[key];
+          }
+          const state = stateOf(requestContext.contextValue);
           if (state === undefined || (state.clear && state.withheld === null) || body.kind !== 'single') return;
           const withheld = withheldRefusal(state);
           if (withheld !== null) {
@@ -70,4 +118,13 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
       };
     },
   };
+}
+
+/** A validation error of the caller's view, as Apollo Server reports its own (400, `GRAPHQL_VALIDATION_FAILED`). */
+function asValidationError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    originalError: error,
+    extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
 }

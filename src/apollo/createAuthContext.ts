@@ -26,6 +26,8 @@ export interface AuthContextFunction {
   (argument: ContextFunctionArgument): Promise<AuthContext>;
   /** The same, for any server: throws the coded errors themselves (the context carries the realm too). */
   readonly authenticate: (request: AuthRequest) => Promise<AuthContext>;
+  /** `Authenticator.checkBody`: for a server that authenticates from the headers before it parses the body. */
+  readonly checkBody: (request: AuthRequest) => void;
   readonly verifier: Verifier;
 }
 
@@ -53,5 +55,5 @@ export function createAuthContext(options: AuthContextOptions): AuthContextFunct
       throw toGraphQLError(error, { realm });
     }
   };
-  return Object.assign(context, { authenticate, verifier });
+  return Object.assign(context, { authenticate, checkBody: authenticator.checkBody, verifier });
 }

@@ -5,6 +5,10 @@ import { toGraphQLError } from '../http/challenge.js';
 import { notify } from '../observe/metricsHooks.js';
 import type { FragmentLookup, OperationDecision } from './decideOperation.js';
 import type { Enforcement } from './enforcement.js';
+import { boundName } from '../text/boundName.js';
+
+/** The most UTF-8 bytes of the client id in a denial log line. */
+const MAX_LOGGED_ID_BYTES = 256;
 
 /**
  * The decision of one request, bound to its context object so that the field guards find it
@@ -70,12 +74,13 @@ export function startRequest(
   };
   bind(context, state);
   if (decision.denials.length > 0) {
-    // One line per request, whatever the number of denied selections: a caller cannot multiply the log.
+    // One line per request, whatever the number of denied selections: a caller cannot multiply the
+    // log. Its size is bounded too: at most MAX_LOGGED_COORDINATES coordinates, names and paths bounded.
     const coordinates = decision.deniedCoordinates;
     const listed = coordinates.reduce((sum, entry) => sum + entry.selections, 0);
     enforcement.logger.info(
       {
-        clientId: principal?.client.id ?? null,
+        clientId: principal === null ? null : boundName(principal.client.id, MAX_LOGGED_ID_BYTES),
         kind: principal?.kind ?? 'anonymous',
         operationName: decision.operationName,
         selections: decision.denials.length,

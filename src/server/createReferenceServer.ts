@@ -1,8 +1,8 @@
 /**
  * The reference server: Apollo Server 5 behind a plain node:http edge that we own.
  *
- * A request goes: body read with a cap → JSON parsed → authenticated by the library (any refusal
- * mapped once, by `httpChallenge`) → counted by the rate limiter (429 past the client's allowance) →
+ * A request goes: body read with a cap → authenticated by the library from the headers (any refusal
+ * mapped once, by `httpChallenge`) → body JSON-parsed → counted by the rate limiter (429 past the client's allowance) →
  * Apollo Server (CSRF prevention, no batching, abuse limits, authorization before execution) → response.
  */
 import { createServer } from 'node:http';
@@ -73,7 +73,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
   // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
   // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
-  const { authenticate, verifier } = createAuthContext({
+  const { authenticate, checkBody, verifier } = createAuthContext({
     realm: REALM,
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
@@ -92,6 +92,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     buildReferenceSchema({
       mode: config.authz.mode,
       defaultPolicy: config.authz.defaultPolicy,
+      schemaView: config.authz.schemaView,
       logger,
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
@@ -155,9 +156,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       return;
     }
 
+    // Credentials first, from the headers alone: a stranger's large body is read (within the cap)
+    // but never parsed. The body is checked for an access_token member once it is parsed, below.
+    const raw = req.method === 'POST' ? await readBody(req, config.maxBodyBytes) : null;
+    const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
     let body: unknown;
-    if (req.method === 'POST') {
-      const raw = await readBody(req, config.maxBodyBytes);
+    if (raw !== null) {
       const contentType = req.headers['content-type'] ?? '';
       if (/^application\/(graphql-response\+)?json\b/i.test(contentType) || /\+json\b/i.test(contentType)) {
         try {
@@ -172,10 +176,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       }
       // Batching multiplies the work of one request past every per-operation limit.
       if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
+      // A token in the header and one in the body is an invalid request (RFC 6750 §2).
+      checkBody({ headers: req.headersDistinct, body });
     }
 
+    // Set after authentication: a request refused there is recorded without its (unparsed) query.
     if (record !== null) record.query = queryText(body, url);
-    const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     if (record !== null) record.principal = authContext.principal;
     const context = record === null ? authContext : observer.contextFor(record, authContext);
     addresses.set(context, address);

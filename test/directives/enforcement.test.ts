@@ -306,6 +306,20 @@ describe('denial log', () => {
     expect(calls['Order.margin'] ?? 0).toBe(0);
   });
 
+  it('bounds the line in bytes whatever the request: a 1 MB alias and a 1 MB operation name (issue 10, finding 3)', async () => {
+    const long = 'x'.repeat(1_048_576);
+    const { entries, calls } = await logsOf(`query ${long} { orders { id ${long}: margin } }`, callers.unlisted, 2);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      expect(JSON.stringify(entry).length).toBeLessThan(2048);
+      expect(entry.operationName).toMatch(/^x+…\(1048576 chars\)$/);
+      expect(entry.denied).toEqual([
+        { coordinate: 'Order.margin', code: 'ERR_FORBIDDEN', detail: '@allowClients(ids: ["partner-gold"])', selections: 1, path: expect.stringMatching(/^orders\.x+…\(1048576 chars\)$/) },
+      ]);
+    }
+    expect(calls['Order.margin'] ?? 0).toBe(0);
+  });
+
   it('lists at most 50 coordinates in a line and counts the selections it leaves out', async () => {
     const fields = Array.from({ length: 60 }, (_, index) => `f${index}: Int @allowClients(ids: ["partner-gold"])`).join('\n');
     const entries: Record<string, unknown>[] = [];
@@ -389,8 +403,8 @@ describe('decision cache', () => {
     expect(decide(1)).not.toBe(first[1]);
   });
 
-  it('does not cache a decision with more denied selections than its share of the budget (20 per entry)', () => {
-    const schema = applyAllowClients(makeSchema({}), { cacheSize: 1 });
+  it('does not cache a decision larger than its share of the byte budget', () => {
+    const schema = applyAllowClients(makeSchema({}), { cacheSize: 1, cacheBytes: 4096 });
     const enforcement = enforcementOf(schema);
     if (enforcement === undefined) throw new Error('no enforcement');
     const aliases = Array.from({ length: 25 }, (_, index) => `m${index}: margin`).join(' ');
@@ -401,6 +415,53 @@ describe('decision cache', () => {
     expect(enforcement.decide(large, () => undefined, callers.unlisted)).not.toBe(decided);
     const smallDecision = enforcement.decide(small, () => undefined, callers.unlisted);
     expect(enforcement.decide(small, () => undefined, callers.unlisted)).toBe(smallDecision);
+  });
+});
+
+describe('decision cache in bytes (issue 10, finding 3)', () => {
+  const settle = async (gc: () => void): Promise<number> => {
+    for (let round = 0; round < 3; round += 1) {
+      await new Promise((resolveTick) => setImmediate(resolveTick));
+      gc();
+    }
+    return process.memoryUsage().heapUsed;
+  };
+
+  it('keeps denied selections under 1 MB aliases and 1 MB operation names as bounded names, not the names', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const schema = applyAllowClients(makeSchema({}));
+    const enforcement = enforcementOf(schema);
+    if (enforcement === undefined) throw new Error('no enforcement');
+    const before = await settle(gc);
+    for (let index = 0; index < 30; index += 1) {
+      const long = `${index}`.padStart(1_000_000, 'y');
+      const document = parse(`query Q${long} { orders { id a${long}: margin } }`);
+      const result = execute({ schema, document, contextValue: { principal: callers.unlisted } }) as ExecutionResult;
+      expect(result.errors?.[0]?.extensions['code']).toBe('FORBIDDEN');
+      const decision = enforcement.decide(document.definitions[0] as OperationDefinitionNode, () => undefined, callers.unlisted);
+      expect(decision.operationName?.length).toBeLessThanOrEqual(128);
+      expect(decision.denials[0]?.path.map((key) => key.length <= 128)).toEqual([true, true]);
+    }
+    // 30 decisions are cached; 60 MB of names must not be (they were copied whole before).
+    expect((await settle(gc)) - before).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('evicts by bytes before cacheSize is reached', () => {
+    const schema = applyAllowClients(makeSchema({}), { cacheSize: 10_000, cacheBytes: 8 * 1024 });
+    const enforcement = enforcementOf(schema);
+    if (enforcement === undefined) throw new Error('no enforcement');
+    const operations = Array.from({ length: 40 }, (_, index) => parse(`query Q${index} { orders { id margin } }`).definitions[0] as OperationDefinitionNode);
+    const decide = (index: number): unknown => enforcement.decide(operations[index] as OperationDefinitionNode, () => undefined, callers.unlisted);
+    const first = decide(0);
+    expect(decide(0)).toBe(first);
+    for (let index = 1; index < 40; index += 1) decide(index);
+    expect(decide(0)).not.toBe(first);
+    expect(decide(39)).toBe(decide(39));
+  });
+
+  it('checks cacheBytes, naming it', () => {
+    expect(() => applyAllowClients(makeSchema({}), { cacheBytes: 10 })).toThrow(new TypeError('"cacheBytes" must be an integer >= 1024'));
   });
 });
 
