@@ -17,8 +17,11 @@ import type { CompiledRules } from './compileRules.js';
 import { boundName } from '../text/boundName.js';
 import { evaluateRule } from './evaluateRule.js';
 
-/** How denials are answered: `filter` nulls the denied fields, `reject` refuses the whole operation. */
-export type EnforcementMode = 'filter' | 'reject';
+/**
+ * How denials are answered: `filter` nulls the denied fields, `reject` refuses the whole operation,
+ * `dry-run` denies nothing and logs each decision that would deny (to roll out new rules on live traffic).
+ */
+export type EnforcementMode = 'filter' | 'reject' | 'dry-run';
 
 /** One denied selection of an operation. */
 export interface Denial {

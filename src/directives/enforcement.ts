@@ -92,7 +92,7 @@ export function assertEnforcementOptions(options: EnforcementOptions): ResolvedE
     throw new TypeError('"viewCacheBytes" must be a positive integer');
   }
   const mode = options.mode ?? 'filter';
-  if (mode !== 'filter' && mode !== 'reject') throw new TypeError('"mode" must be "filter" or "reject"');
+  if (mode !== 'filter' && mode !== 'reject' && mode !== 'dry-run') throw new TypeError('"mode" must be "filter", "reject" or "dry-run"');
   const logger = assertLogger(options.logger, 'logger');
   const cacheSize = options.cacheSize ?? 10_000;
   if (typeof cacheSize !== 'number' || !Number.isSafeInteger(cacheSize) || cacheSize < 1) {
@@ -138,7 +138,8 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     mode,
     logger,
     metrics,
-    schemaView,
+    // Nothing is denied in a dry run, so nothing is hidden either.
+    schemaView: mode === 'dry-run' ? 'full' : schemaView,
     viewOf(principal) {
       const key = projectAccessKey(rules, principal);
       let view = views.get(key);

@@ -18,7 +18,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const AUTHZ_MODES = ['filter', 'reject'] as const;
+export const AUTHZ_MODES = ['filter', 'reject', 'dry-run'] as const;
 export type AuthzMode = (typeof AUTHZ_MODES)[number];
 
 export const SCHEMA_VIEWS = ['full', 'caller'] as const;

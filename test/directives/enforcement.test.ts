@@ -472,7 +472,7 @@ describe('allowClientsPlugin and allowClients options', () => {
   });
 
   it('checks its options at construction, naming the option', () => {
-    expect(() => allowClients({ mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter" or "reject"'));
+    expect(() => allowClients({ mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter", "reject" or "dry-run"'));
     expect(() => allowClients({ cacheSize: 0 })).toThrow(new TypeError('"cacheSize" must be a positive integer'));
     expect(() => allowClients({ defaultPolicy: 'closed' as never })).toThrow(
       new TypeError('"defaultPolicy" must be one of "public", "authenticated", "deny"'),

@@ -94,7 +94,7 @@ describe('NestJS adapter: failures at start', () => {
 
   it('a wrong module option names the option', async () => {
     await expect(startTestApp({ allowClients: { ...trusting(issuer), mode: 'loose' as never }, graphql: null })).rejects.toThrow(
-      new TypeError('"mode" must be "filter" or "reject"'),
+      new TypeError('"mode" must be "filter", "reject" or "dry-run"'),
     );
     await expect(startTestApp({ allowClients: { ...trusting(issuer), audiences: 'x' } as never, graphql: null })).rejects.toThrow(/"audiences"/);
   });
