@@ -176,7 +176,7 @@ describe('cost budget beside the rate limit', () => {
     expect(refused.status).toBe(429);
     expect(refused.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
     expect(runs).toBe(0);
-    expect(refused.json.extensions?.cost).toBeUndefined();
+    expect((refused.json as { extensions?: { cost?: unknown } }).extensions?.cost).toBeUndefined();
     // A user of the same client has a request window of its own and the client's cost budget:
     // it finds the budget whole but for its own operation.
     const user = issuer.sign({ sub: 'user-1', azp: 'budget-sharer', gty: undefined });
