@@ -52,9 +52,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{
-          group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../apollo/*', '!../apollo/index.js', '../server/*', '@apollo/server', '@apollo/server/*'],
+          group: ['../auth/*', '../directives/*', '../http/*', '../limits/*', '../errors.js', '../logger.js', '../observe/*', '../prometheus/*', '../apollo/*', '!../apollo/index.js', '../server/*', '@apollo/server', '@apollo/server/*'],
           message: 'src/nestjs imports the library only through ../index.js and ../apollo/index.js (and Apollo only through @nestjs/apollo)',
-        }],
+        }, PROM_CLIENT_ONLY_IN_ENTRY],
       }],
     },
   },

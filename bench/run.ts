@@ -21,6 +21,7 @@ import type { Sizes } from './lib/sizes.js';
 import { httpScenarios } from './scenarios/http.js';
 import { largeList } from './scenarios/largeList.js';
 import { manyPartners } from './scenarios/manyPartners.js';
+import { nestHttp, nestLargeList } from './scenarios/nestjs.js';
 import { repeatedOperation } from './scenarios/repeatedOperation.js';
 import { schemaBuild } from './scenarios/schemaBuild.js';
 import { sharedStore } from './scenarios/sharedStore.js';
@@ -124,6 +125,30 @@ async function main(): Promise<number> {
     } catch (error) {
       log(`scenario 7 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       scenarios.push(failed('7', 'HTTP, rate limits on a shared Redis', error, (performance.now() - scenarioStart) / 1000));
+    } finally {
+      for (const worker of workers) worker.kill();
+    }
+  }
+
+  // NestJS (scenarios 9 and 10): the same questions as 1 and 5, asked of a Nest application.
+  if (wanted('9')) {
+    log('scenario 9: NestJS: large list');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await nestLargeList(sizes));
+    } catch (error) {
+      log(`scenario 9 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('9', 'NestJS: large list', error, (performance.now() - scenarioStart) / 1000));
+    }
+  }
+  if (wanted('10')) {
+    log('scenario 10: NestJS over HTTP');
+    const scenarioStart = performance.now();
+    try {
+      scenarios.push(await nestHttp(sizes, (worker) => workers.push(worker)));
+    } catch (error) {
+      log(`scenario 10 failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      scenarios.push(failed('10', 'NestJS over HTTP', error, (performance.now() - scenarioStart) / 1000));
     } finally {
       for (const worker of workers) worker.kill();
     }

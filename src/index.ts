@@ -42,6 +42,8 @@ export type { AsymmetricAlgorithm } from './auth/algorithms.js';
 export { PRESETS, PRESET_NAMES } from './auth/presets/presets.js';
 export type { PresetName, ClaimsPreset, ClaimMapping, VerifiedToken } from './auth/presets/preset.js';
 export type { Logger } from './logger.js';
+// Names a caller chose, bounded in bytes wherever they are kept or logged
+export { boundName, MAX_NAME_BYTES } from './text/boundName.js';
 
 // What they may touch: @allowClients, @authenticated, @requireScopes, @public, enforced before execution
 export { authDirectiveTypeDefs } from './directives/typeDefs.js';
@@ -50,11 +52,14 @@ export type { ApplyAllowClientsOptions } from './directives/applyAllowClients.js
 export { checkOperation } from './directives/checkOperation.js';
 export type { CheckOperationArgs } from './directives/checkOperation.js';
 export { mayRead } from './directives/mayRead.js';
+export { completeResult } from './directives/completeResult.js';
+export type { CompleteResultArgs } from './directives/completeResult.js';
 export { compileRules } from './directives/compileRules.js';
 export { projectAccessKey } from './directives/accessProjection.js';
 export type { CompiledRules, CompileRulesOptions, DefaultPolicy, FieldRule, Check, DenyAll } from './directives/compileRules.js';
 export type { EnforcementMode, OperationDecision, Denial } from './directives/decideOperation.js';
-export type { EnforcementOptions } from './directives/enforcement.js';
+export { DEFAULT_DECISION_CACHE_BYTES } from './directives/enforcement.js';
+export type { EnforcementOptions, SchemaViewOption } from './directives/enforcement.js';
 export type {
   RuleDirective,
   AllowClientsDirective,

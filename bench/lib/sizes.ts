@@ -73,5 +73,6 @@ export const SMOKE: Sizes = {
   httpWarmupSec: 0.2,
   httpRoundSec: 0.3,
   connections: 2,
-  totalBudgetSec: 90,
+  // Ten scenarios, two of them starting NestJS applications, on a shared 2-core machine.
+  totalBudgetSec: 160,
 };

@@ -116,8 +116,8 @@ async function startServers(sizes: Sizes, track: (worker: Worker) => void): Prom
   };
 }
 
-/** One load run: what each group saw, and the server process's CPU time during the run. */
-interface LoadRun {
+/** One load run (also used by the NestJS scenario): what each group saw, and the server process's CPU time during the run. */
+export interface LoadRun {
   readonly results: GroupResult[];
   /** Server CPU µs (user + system) over the run. */
   readonly cpuMicros: number;
@@ -125,7 +125,7 @@ interface LoadRun {
   readonly responses: number;
 }
 
-async function runLoad(servers: Servers, server: Worker, url: string, durationSec: number, groups: LoadGroup[]): Promise<LoadRun> {
+export async function runLoad(servers: Pick<Servers, 'load'>, server: Worker, url: string, durationSec: number, groups: LoadGroup[]): Promise<LoadRun> {
   const spec: LoadSpec = { url, durationSec, groups };
   const before = await server.call<{ micros: number }>({ type: 'cpu' }, 10_000);
   const reply = await servers.load.call<{ results: GroupResult[] }>({ type: 'load', spec }, (durationSec + 30) * 1000);
@@ -135,7 +135,7 @@ async function runLoad(servers: Servers, server: Worker, url: string, durationSe
 }
 
 /** Accumulates per-round figures of one contender and its body checks. */
-class Series {
+export class Series {
   readonly rps: number[] = [];
   readonly p99: number[] = [];
   /** Server CPU µs per response (every group of the run), per measured round. */

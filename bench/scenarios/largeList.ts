@@ -35,7 +35,6 @@ import type { Sizes } from '../lib/sizes.js';
 import { allowClientsPlugin, applyAllowClients, checkOperation } from '../lib/ours.js';
 import type { Principal } from '../../src/index.js';
 
-const REALM = 'bench';
 const A_FLOOR = 'Apollo: floor (no authorization)';
 const A_FILTER = 'Apollo: ours, plugin, filter mode';
 const A_REJECT = 'Apollo: ours, plugin, reject mode';
@@ -73,7 +72,7 @@ export async function largeList(sizes: Sizes): Promise<ScenarioResult> {
   const envelop = envelopRunner(buildFloorSchema(store, largeListEnvelopSdl, ''));
   const servers: InProcessApollo[] = [];
   const apollo = async (schema: GraphQLSchema, withPlugin: boolean): Promise<InProcessApollo> => {
-    const server = await startApollo(schema, withPlugin ? [allowClientsPlugin({ realm: REALM })] : []);
+    const server = await startApollo(schema, withPlugin ? [allowClientsPlugin()] : []);
     servers.push(server);
     return server;
   };

@@ -31,7 +31,7 @@ export async function repeatedOperation(sizes: Sizes): Promise<ScenarioResult> {
   try {
     const floor = await startApollo(buildFloorSchema(store));
     servers.push(floor);
-    const ours = await startApollo(applyAllowClients(buildFloorSchema(store), { mode: 'filter', defaultPolicy: 'public' }), [allowClientsPlugin({ realm: 'bench' })]);
+    const ours = await startApollo(applyAllowClients(buildFloorSchema(store), { mode: 'filter', defaultPolicy: 'public' }), [allowClientsPlugin()]);
     servers.push(ours);
     const batch = sizes.mode === 'smoke' ? 20 : 2_000;
     let queue: DocumentNode[] = [];

@@ -78,6 +78,8 @@ export async function sharedStore(sizes: Sizes, track: (worker: Worker) => void)
       ['memory', memory.url],
       ['redis', shared.url],
     ] as const;
+    const commandsBefore = await redisCommands(redis.url);
+    let redisResponses = 0;
     for (let round = 0; round < sizes.httpRounds; round += 1) {
       for (const index of roundOrder(contenders.length, round)) {
         const [which, url] = contenders[index] as (typeof contenders)[number];
@@ -89,8 +91,12 @@ export async function sharedStore(sizes: Sizes, track: (worker: Worker) => void)
         }
         entry.rps.push(result.rps);
         entry.p99.push(result.p99Ms);
+        if (which === 'redis') redisResponses += result.responses;
       }
     }
+    // The Redis side must really have counted on Redis (not in its fail-open fallback): two calls per request at least.
+    const commands = (await redisCommands(redis.url)) - commandsBefore;
+    if (commands < 2 * redisResponses && series.redis.failure === null) series.redis.failure = `only ${commands} Redis commands for ${redisResponses} responses: counted in memory (fail open), not on Redis`;
     const measurements: Measurement[] = Object.values(series).flatMap((entry) => [
       { name: `${entry.name}: requests/s`, unit: 'req/s', summary: summarize(entry.rps), checks: entry.checked, failure: entry.failure },
       { name: `${entry.name}: p99 latency`, unit: 'ms', summary: summarize(entry.p99), checks: entry.checked, failure: entry.failure },
@@ -116,7 +122,10 @@ export async function sharedStore(sizes: Sizes, track: (worker: Worker) => void)
       measurements,
       ratios: [rps].filter((value): value is Ratio => value !== null),
       targets,
-      notes: p99Delta === null ? [] : [`p99 difference per round (Redis − memory): ${p99Delta.samples.map((value) => fmt(value)).join(', ')} ms.`, `Redis keys after the warm-up check: ${keys}.`],
+      notes: [
+        ...(p99Delta === null ? [] : [`p99 difference per round (Redis − memory): ${p99Delta.samples.map((value) => fmt(value)).join(', ')} ms.`]),
+        `Redis commands processed during the measured rounds: ${commands.toLocaleString('en-US')} for ${redisResponses.toLocaleString('en-US')} responses of the Redis server (checked: at least 2 per response, so none was counted in the fail-open fallback).`,
+      ],
       skipped: null,
       seconds: (performance.now() - started) / 1000,
     };
@@ -125,6 +134,19 @@ export async function sharedStore(sizes: Sizes, track: (worker: Worker) => void)
     await Promise.allSettled(workers.map((worker) => worker.close()));
     await redis?.stop();
     await issuer?.close();
+  }
+}
+
+/** Commands the Redis server has processed so far (INFO stats). */
+async function redisCommands(url: string): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    const info = await client.info('stats');
+    return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+  } finally {
+    client.disconnect();
   }
 }
 

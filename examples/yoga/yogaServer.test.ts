@@ -33,7 +33,7 @@ describe('allow-clients on graphql-yoga (no Apollo)', () => {
 
   beforeAll(async () => {
     issuer = await startTestIssuer({ audience: AUDIENCE });
-    server = await startYogaServer({ auth: { issuer: issuer.url, audience: AUDIENCE }, onOrder: (name) => orders.push(name) });
+    server = await startYogaServer({ auth: { issuer: issuer.url, audience: AUDIENCE }, onOrder: (name) => orders.push(name), catalogSize: 1000 });
   });
   afterAll(async () => {
     await server.close();
@@ -52,6 +52,21 @@ describe('allow-clients on graphql-yoga (no Apollo)', () => {
     expect(answer.body.data).toEqual({ products: [{ name: 'Cordless Drill', wholesalePrice: null }, { name: 'Claw Hammer', wholesalePrice: null }] });
     expect(answer.body.errors).toHaveLength(1);
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', coordinate: 'Product.wholesalePrice' });
+  });
+
+  it('gives one error per denied selection through an interface and a list of 1,000 nullable items (not one per item)', async () => {
+    const answer = await ask(tokenFor('initech', 'bronze'), '{ catalog { name unitCost } alias: catalog { ... on Product { unitCost } } }');
+    expect(answer.status).toBe(200);
+    const catalog = answer.body.data?.['catalog'] as unknown[];
+    expect(catalog).toHaveLength(1000);
+    expect(catalog.every((item) => item === null)).toBe(true);
+    expect(answer.body.errors?.map((error) => [error.extensions?.['code'], error.extensions?.['coordinate'], (error as { path?: unknown }).path])).toEqual([
+      ['FORBIDDEN', 'Product.unitCost', ['catalog', 0, 'unitCost']],
+      ['FORBIDDEN', 'Product.unitCost', ['alias', 0, 'unitCost']],
+    ]);
+    const gold = await ask(tokenFor('acme', 'gold'), '{ catalog { name unitCost } }');
+    expect((gold.body.data?.['catalog'] as unknown[]).every((item) => (item as { unitCost: number }).unitCost === 6)).toBe(true);
+    expect(gold.body.errors).toBeUndefined();
   });
 
   it('refuses a request without a token with 401 and a Bearer challenge', async () => {

@@ -1,7 +1,8 @@
 /**
  * allow-clients without Apollo: a graphql-yoga server on node:http that authenticates with the
  * library's authenticator, enforces the schema's rules with the schema transformer
- * (`applyAllowClients`) and refuses operations before execution with `checkOperation`.
+ * (`applyAllowClients`), refuses operations before execution with `checkOperation`, and gives the
+ * result one error per denied selection with `completeResult`.
  *
  * Any graphql-js server can do the same: authenticate into `{ principal }`, prepare the schema once,
  * and check each operation before it runs.
@@ -13,17 +14,24 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { Plugin } from 'graphql-yoga';
-import { applyAllowClients, authDirectiveTypeDefs, checkOperation, createAuthenticator, toGraphQLError } from '../../src/index.js';
+import { applyAllowClients, authDirectiveTypeDefs, checkOperation, completeResult, createAuthenticator, toGraphQLError } from '../../src/index.js';
 import type { AuthContext, AuthenticatorOptions } from '../../src/index.js';
 
 /** The schema of the example: one public field, one for gold partners, one mutation for partners with a scope. */
 export const typeDefs = /* GraphQL */ `
   type Query {
     products: [Product!]!
+    "Every catalog item through an interface, nullable items: a denied non-null field nulls the item."
+    catalog: [Item]
   }
-  type Product {
+  interface Item {
+    name: String!
+    unitCost: Float! @allowClients(metadata: [{ key: "tier", in: ["gold"] }])
+  }
+  type Product implements Item {
     name: String!
     wholesalePrice: Float @allowClients(metadata: [{ key: "tier", in: ["gold"] }])
+    unitCost: Float! @allowClients(metadata: [{ key: "tier", in: ["gold"] }])
   }
   type Mutation {
     placeOrder(name: String!): Boolean! @allowClients(metadata: [{ key: "tier", in: ["gold", "silver"] }]) @requireScopes(anyOf: [["orders:write"]])
@@ -38,6 +46,8 @@ export interface YogaServerOptions {
   readonly mode?: 'filter' | 'reject';
   /** Called when the mutation resolver runs (to prove it never runs when denied). */
   readonly onOrder?: (name: string) => void;
+  /** How many items `catalog` returns (default 3). */
+  readonly catalogSize?: number;
 }
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
@@ -56,7 +66,14 @@ export async function startYogaServer(options: YogaServerOptions, port = 0): Pro
     makeExecutableSchema({
       typeDefs: [authDirectiveTypeDefs, typeDefs],
       resolvers: {
-        Query: { products: () => [{ name: 'Cordless Drill', wholesalePrice: 92 }, { name: 'Claw Hammer', wholesalePrice: 15 }] },
+        Query: {
+          products: () => [
+            { name: 'Cordless Drill', wholesalePrice: 92, unitCost: 61 },
+            { name: 'Claw Hammer', wholesalePrice: 15, unitCost: 8 },
+          ],
+          catalog: () => Array.from({ length: options.catalogSize ?? 3 }, (_, index) => ({ name: `Item ${index}`, wholesalePrice: 10, unitCost: 6 })),
+        },
+        Item: { __resolveType: () => 'Product' },
         Mutation: {
           placeOrder: (_parent: unknown, args: { name: string }) => {
             options.onOrder?.(args.name);
@@ -68,12 +85,22 @@ export async function startYogaServer(options: YogaServerOptions, port = 0): Pro
     { mode: options.mode ?? 'filter', defaultPolicy: 'authenticated' },
   );
 
-  // Before execution: refuse what must be refused as a whole (reject mode, denied mutations).
+  // Before execution: refuse what must be refused as a whole (reject mode, denied mutations). After
+  // it: the Apollo plugin's result, one error per denied selection however long the lists.
   const authorizeBeforeExecution: Plugin<AuthContext> = {
     onExecute({ args, setResultAndStopExecution }) {
       const contextValue = args.contextValue as AuthContext;
       const decision = checkOperation({ schema: args.schema, document: args.document, operationName: args.operationName, principal: contextValue.principal, contextValue });
-      if (decision?.refusal) setResultAndStopExecution({ errors: [yogaError(decision.refusal)] });
+      if (decision?.refusal) {
+        setResultAndStopExecution({ errors: [yogaError(decision.refusal)] });
+        return undefined;
+      }
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return; // incremental delivery: not used here
+          setResult(completeResult({ result, contextValue, realm: REALM, headers: 'record' }));
+        },
+      };
     },
   };
 

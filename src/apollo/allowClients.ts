@@ -1,18 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
-import { assertRealm } from '../http/challenge.js';
 import { allowClientsPlugin } from './allowClientsPlugin.js';
+import { refuseRealmOption } from './realm.js';
 import { applyAllowClients, type ApplyAllowClientsOptions } from '../directives/applyAllowClients.js';
 import { assertDefaultPolicy } from '../directives/compileRules.js';
 import { assertEnforcementOptions } from '../directives/enforcement.js';
 import { authDirectiveTypeDefs } from '../directives/typeDefs.js';
 
-/** Options of {@link allowClients}. */
-export interface AllowClientsOptions extends ApplyAllowClientsOptions {
-  /** The `WWW-Authenticate` realm of refusals. */
-  readonly realm: string;
-}
+/** Options of {@link allowClients}: those of `applyAllowClients` (the realm goes to `createAuthContext`). */
+export type AllowClientsOptions = ApplyAllowClientsOptions;
 
 /** The three parts of allow-clients authorization, sharing one set of options. */
 export interface AllowClients<TContext extends AuthContext = AuthContext> {
@@ -31,14 +28,14 @@ export interface AllowClients<TContext extends AuthContext = AuthContext> {
  * @throws TypeError naming the option, at once
  * @example
  * ```ts
- * const auth = allowClients({ realm: 'api', defaultPolicy: 'authenticated', mode: 'filter', logger });
+ * const auth = allowClients({ defaultPolicy: 'authenticated', mode: 'filter', logger });
  * const schema = auth.transformer(makeExecutableSchema({ typeDefs: [auth.typeDefs, typeDefs], resolvers }));
  * const server = new ApolloServer<AuthContext>({ schema, plugins: [auth.plugin] });
  * ```
  */
-export function allowClients<TContext extends AuthContext = AuthContext>(options: AllowClientsOptions): AllowClients<TContext> {
+export function allowClients<TContext extends AuthContext = AuthContext>(options: AllowClientsOptions = {}): AllowClients<TContext> {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
-  const realm = assertRealm(options.realm, 'realm');
+  refuseRealmOption(options, 'allowClients');
   assertDefaultPolicy(options.defaultPolicy);
   assertEnforcementOptions(options);
   const settings: ApplyAllowClientsOptions = {
@@ -46,10 +43,13 @@ export function allowClients<TContext extends AuthContext = AuthContext>(options
     mode: options.mode,
     logger: options.logger,
     cacheSize: options.cacheSize,
+    schemaView: options.schemaView,
+    viewCacheBytes: options.viewCacheBytes,
+    cacheBytes: options.cacheBytes,
   };
   return {
     typeDefs: authDirectiveTypeDefs,
     transformer: (schema) => applyAllowClients(schema, settings),
-    plugin: allowClientsPlugin<TContext>({ realm }),
+    plugin: allowClientsPlugin<TContext>(),
   };
 }

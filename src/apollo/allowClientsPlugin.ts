@@ -1,18 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
-import type { AccessError } from '../errors.js';
-import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { realmOf, refuseRealmOption } from './realm.js';
 import { fragmentLookup } from '../directives/checkOperation.js';
 import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
-
-/** Options of {@link allowClientsPlugin}. */
-export interface AllowClientsPluginOptions {
-  /** The `WWW-Authenticate` realm of refusals (as for the other allow-clients errors). */
-  readonly realm: string;
-}
+import { callerViewErrors, introspectionSelections, introspectView, rewordedErrors, touchesHiddenPart } from '../directives/callerView.js';
+import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
 
 /**
  * The Apollo Server side of allow-clients: decides every operation against `contextValue.principal`
@@ -29,16 +24,25 @@ export interface AllowClientsPluginOptions {
  *   the denied coordinates. An object of a type the caller may not see, met at run time through an
  *   interface or a union, turns the response of mode `reject` into the same refusal (no data), naming
  *   the field that returned it, never the type.
+ * - `schemaView: 'caller'` (an option of `applyAllowClients`): each caller is validated and
+ *   introspected against its own view of the schema. A document naming a field or type the caller's
+ *   rules deny fails validation (400 `GRAPHQL_VALIDATION_FAILED`) with exactly the errors of a
+ *   document naming one that does not exist, suggestions taken from the view; `__schema` and
+ *   `__type` answer from the view. Ordinary requests are validated once, by Apollo Server, against
+ *   the full schema: the view's validation runs only when that failed (to word the errors from the
+ *   view) or when the cached decision shows the document touches something hidden.
+ * - The challenges' realm is the one given to `createAuthContext`, carried by the context (`'api'`
+ *   for a context made otherwise): the plugin takes no options.
  *
- * @throws TypeError naming the option; at server start, when the schema was not prepared
+ * @throws TypeError when given options (the realm goes to `createAuthContext`); at server start, when the schema was not prepared
  * @example
  * ```ts
  * const schema = applyAllowClients(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }));
- * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin({ realm: 'api' })] });
+ * const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin()] });
  * ```
  */
-export function allowClientsPlugin<TContext extends AuthContext>(options: AllowClientsPluginOptions): ApolloServerPlugin<TContext> {
-  const realm = assertRealm((options as Partial<AllowClientsPluginOptions> | undefined)?.realm, 'realm');
+export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: readonly never[]): ApolloServerPlugin<TContext> {
+  refuseRealmOption(unexpected[0], 'allowClientsPlugin');
   return {
     async serverWillStart({ schema }) {
       if (enforcementOf(schema) === undefined) {
@@ -46,56 +50,81 @@ export function allowClientsPlugin<TContext extends AuthContext>(options: AllowC
       }
     },
     async requestDidStart() {
+      // The view's validation errors of this request, the first of them thrown from didResolveOperation.
+      let viewErrors: { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null = null;
+      let introspected: Record<string, unknown> | null = null;
       return {
+        async validationDidStart(requestContext) {
+          const enforcement = enforcementOf(requestContext.schema);
+          if (enforcement === undefined || enforcement.schemaView !== 'caller') return;
+          return async (errors) => {
+            if (errors === undefined || errors.length === 0) return;
+            const view = enforcement.viewOf(principalOf(requestContext.contextValue));
+            if (view.full) return;
+            // Apollo Server answers with this very array: its errors are worded from the caller's view.
+            const reworded = rewordedErrors(view, requestContext.schema, requestContext.document, errors as readonly GraphQLError[]);
+            (errors as Error[]).splice(0, errors.length, ...reworded);
+          };
+        },
         async didResolveOperation(requestContext) {
           const enforcement = enforcementOf(requestContext.schema);
           // Fail closed: a schema swapped behind our back is not served.
-          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'), { realm });
+          if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'));
           const { contextValue, operation, document } = requestContext;
           if (operation === undefined) return; // Apollo answers this itself, before execution
-          const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principalOf(contextValue));
-          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realm);
+          const principal = principalOf(contextValue);
+          const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
+          if (enforcement.schemaView === 'caller') {
+            const view = enforcement.viewOf(principal);
+            if (touchesHiddenPart(view, document, state.decision)) {
+              const errors = callerViewErrors(view, document).map(asValidationError);
+              const [first] = errors;
+              if (first !== undefined) {
+                viewErrors = { thrown: first, all: errors };
+                throw first;
+              }
+            }
+            const selections = view.full ? [] : introspectionSelections(operation, document);
+            if (selections.length > 0) introspected = await introspectView(view, document, operation, selections, requestContext.request.variables);
+          }
+          if (state.decision.refusal !== null) throw refusalError(state.decision.refusal, [...state.decision.denied.keys()], realmOf(contextValue));
+        },
+        async didEncounterErrors(requestContext) {
+          // didResolveOperation can throw one error; a document with several hidden names has several.
+          if (viewErrors !== null && requestContext.errors[0] === viewErrors.thrown) {
+            (requestContext.errors as GraphQLError[]).splice(0, 1, ...viewErrors.all);
+          }
         },
         async willSendResponse(requestContext) {
-          const state = stateOf(requestContext.contextValue);
           const body = requestContext.response.body;
+          if (introspected !== null && body.kind === 'single') {
+            const data = body.singleResult.data;
+            if (data !== null && data !== undefined) for (const key of Object.keys(introspected)) if (key in data) data[key] = introspected[key];
+          }
+          const state = stateOf(requestContext.contextValue);
           if (state === undefined || (state.clear && state.withheld === null) || body.kind !== 'single') return;
-          if (state.withheld !== null && state.enforcement.mode === 'reject') {
+          const withheld = withheldRefusal(state);
+          if (withheld !== null) {
             // An object the caller may not see was met at run time: mode reject returns no data at all.
-            const challenge = httpChallenge(state.withheld, realm);
-            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinates: [state.withheld.coordinate] } }] };
+            const challenge = httpChallenge(withheld, realmOf(requestContext.contextValue));
+            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinate: withheld.coordinate, coordinates: [withheld.coordinate] } }] };
             requestContext.response.http.status = challenge.status;
             for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
             return;
           }
           const errors = body.singleResult.errors;
-          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeats(errors);
+          if (errors !== undefined && errors.length > 1) body.singleResult.errors = withoutRepeatedDenials(errors);
         },
       };
     },
   };
 }
 
-/** One error for the whole operation, listing every denied coordinate. */
-function refusalError(refusal: AccessError, coordinates: readonly string[], realm: string): GraphQLError {
-  const mapped = toGraphQLError(refusal, { realm });
-  return new GraphQLError(mapped.message, {
-    extensions: { ...mapped.extensions, coordinates },
-  });
-}
-
-/**
- * A denied non-null field inside a list of nullable items throws its one error once per item (null
- * must propagate to each item); graphql-js then lists it once per item. Keep the first of each.
- */
-function withoutRepeats(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
-  const seen = new Set<string>();
-  return errors.filter((error) => {
-    const coordinate = error.extensions?.['coordinate'];
-    if (typeof coordinate !== 'string') return true;
-    const key = `${coordinate}\u0000${error.message}\u0000${JSON.stringify(error.path ?? null)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
+/** A validation error of the caller's view, as Apollo Server reports its own (400, `GRAPHQL_VALIDATION_FAILED`). */
+function asValidationError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    originalError: error,
+    extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
   });
 }

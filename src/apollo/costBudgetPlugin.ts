@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { AuthContext } from '../auth/context.js';
-import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import { toGraphQLError } from '../http/challenge.js';
+import { refuseRealmOption } from './realm.js';
 import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { OperationLimits } from '../limits/operationLimits.js';
 import type { CostState, RateLimiter } from '../limits/rateLimit.js';
@@ -8,8 +9,6 @@ import { rootMutationFields } from '../limits/rootFields.js';
 
 /** Options of {@link costBudgetPlugin}. */
 export interface CostBudgetPluginOptions {
-  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
-  readonly realm: string;
   /** The operation limits whose cost model computes each operation's cost (as `operationLimitsPlugin` uses it). */
   readonly limits: OperationLimits;
 }
@@ -36,13 +35,13 @@ export interface CostExtension {
  *
  * An operation above the caller's cost limit is left to `operationLimitsPlugin` (400) and charged nothing.
  *
- * @throws TypeError when `limiter` or `limits` do not come from this library, or `realm` is wrong.
+ * @throws TypeError when `limiter` or `limits` do not come from this library (its refusals carry no challenge, so it takes no realm).
  * @example
  * ```ts
  * const limiter = createRateLimiter({ default: { requests: 600, window: 60, cost: 50_000 } });
  * new ApolloServer<AuthContext>({
  *   schema,
- *   plugins: [operationLimitsPlugin(limits, { realm: 'api' }), rateLimitPlugin(limiter, { realm: 'api' }), costBudgetPlugin(limiter, { realm: 'api', limits })],
+ *   plugins: [operationLimitsPlugin(limits), rateLimitPlugin(limiter), costBudgetPlugin(limiter, { limits })],
  * });
  * ```
  */
@@ -50,7 +49,8 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
   if (typeof limiter !== 'object' || limiter === null || typeof limiter.chargeCost !== 'function') {
     throw new TypeError('"limiter" must come from createRateLimiter');
   }
-  const realm = assertRealm((options as Partial<CostBudgetPluginOptions> | undefined)?.realm, 'realm');
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
+  refuseRealmOption(options, 'costBudgetPlugin');
   const limits = options.limits;
   if (typeof limits !== 'object' || limits === null || typeof limits.costOf !== 'function') throw new TypeError('"limits" must come from createOperationLimits');
 
@@ -69,9 +69,9 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
           try {
             state = await limiter.chargeCost({ principal, cost, mutationFields: rootMutationFields(document, operation) });
           } catch (error) {
-            throw toGraphQLError(error, { realm });
+            throw toGraphQLError(error);
           }
-          if (state?.refusal) throw toGraphQLError(state.refusal, { realm });
+          if (state?.refusal) throw toGraphQLError(state.refusal);
         },
         async willSendResponse(requestContext) {
           if (state === null) return;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import { DEFAULT_REALM, assertRealm, toGraphQLError } from '../http/challenge.js';
+import { bindRealm } from './realm.js';
 import { createAuthenticator } from '../auth/authenticate.js';
 import type { AuthRequest, AuthenticatorOptions } from '../auth/authenticate.js';
 import type { AuthContext } from '../auth/context.js';
@@ -7,7 +8,10 @@ import type { Verifier } from '../auth/verifier.js';
 
 /** Options of {@link createAuthContext}: the authenticator's, plus the challenge realm. */
 export interface AuthContextOptions extends AuthenticatorOptions {
-  /** The `realm` of `WWW-Authenticate` challenges. Default `'api'`. */
+  /**
+   * The `realm` of every `WWW-Authenticate` challenge of the request: the 401s written here and the
+   * 403s of `allowClientsPlugin`, which reads it from the context. Given here only. Default `'api'`.
+   */
   readonly realm?: string;
 }
 
@@ -20,8 +24,10 @@ export interface ContextFunctionArgument {
 export interface AuthContextFunction {
   /** The typed context of a request; a refusal is thrown as a GraphQL error carrying its HTTP status and headers. */
   (argument: ContextFunctionArgument): Promise<AuthContext>;
-  /** The same, for any server: throws the coded errors themselves. */
+  /** The same, for any server: throws the coded errors themselves (the context carries the realm too). */
   readonly authenticate: (request: AuthRequest) => Promise<AuthContext>;
+  /** `Authenticator.checkBody`: for a server that authenticates from the headers before it parses the body. */
+  readonly checkBody: (request: AuthRequest) => void;
   readonly verifier: Verifier;
 }
 
@@ -38,8 +44,10 @@ export interface AuthContextFunction {
  * ```
  */
 export function createAuthContext(options: AuthContextOptions): AuthContextFunction {
-  const realm = assertRealm(options.realm ?? 'api', 'realm');
-  const { authenticate, verifier } = createAuthenticator(options, new Set(['realm']));
+  const realm = assertRealm(options.realm ?? DEFAULT_REALM, 'realm');
+  const authenticator = createAuthenticator(options, new Set(['realm']));
+  const { verifier } = authenticator;
+  const authenticate = async (request: AuthRequest): Promise<AuthContext> => bindRealm(await authenticator.authenticate(request), realm);
   const context = async ({ req }: ContextFunctionArgument): Promise<AuthContext> => {
     try {
       return await authenticate({ headers: req.headersDistinct, url: req.url, body: req.body });
@@ -47,5 +55,5 @@ export function createAuthContext(options: AuthContextOptions): AuthContextFunct
       throw toGraphQLError(error, { realm });
     }
   };
-  return Object.assign(context, { authenticate, verifier });
+  return Object.assign(context, { authenticate, checkBody: authenticator.checkBody, verifier });
 }

@@ -14,11 +14,9 @@ export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument }
 export { allowClients } from './allowClients.js';
 export type { AllowClients, AllowClientsOptions } from './allowClients.js';
 export { allowClientsPlugin } from './allowClientsPlugin.js';
-export type { AllowClientsPluginOptions } from './allowClientsPlugin.js';
 
 // How much they may spend
 export { operationLimitsPlugin } from './operationLimitsPlugin.js';
-export type { OperationLimitsPluginOptions } from './operationLimitsPlugin.js';
 export { rateLimitPlugin } from './rateLimitPlugin.js';
 export type { RateLimitPluginOptions } from './rateLimitPlugin.js';
 export { costBudgetPlugin } from './costBudgetPlugin.js';

@@ -1,16 +1,11 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { AuthContext } from '../auth/context.js';
 import { LimitError } from '../errors.js';
-import { assertRealm, httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { refuseRealmOption } from './realm.js';
 import { countSourceTokens } from '../limits/documentMeter.js';
 import { LIMIT_MESSAGES } from '../limits/operationLimits.js';
 import type { OperationLimits } from '../limits/operationLimits.js';
-
-/** Options of {@link operationLimitsPlugin}. */
-export interface OperationLimitsPluginOptions {
-  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
-  readonly realm: string;
-}
 
 /**
  * The Apollo Server plugin that applies {@link OperationLimits} to every operation, with the
@@ -21,20 +16,20 @@ export interface OperationLimitsPluginOptions {
  * token limit then stop at parsing, and this plugin answers them with `TOO_MANY_TOKENS` rather
  * than a generic parse failure.
  *
- * @throws TypeError when `realm` is not a valid realm.
+ * @throws TypeError when `limits` does not come from `createOperationLimits`, or options are given (it takes none).
  * @example
  * ```ts
- * new ApolloServer<AuthContext>({ schema, parseOptions: limits.parseOptions, plugins: [operationLimitsPlugin(limits, { realm: 'api' })] });
+ * new ApolloServer<AuthContext>({ schema, parseOptions: limits.parseOptions, plugins: [operationLimitsPlugin(limits)] });
  * ```
  */
 export function operationLimitsPlugin<TContext extends AuthContext>(
   limits: OperationLimits,
-  options: OperationLimitsPluginOptions,
+  ...unexpected: readonly never[]
 ): ApolloServerPlugin<TContext> {
   if (typeof limits !== 'object' || limits === null || typeof limits.check !== 'function') {
     throw new TypeError('"limits" must come from createOperationLimits');
   }
-  const realm = assertRealm((options as Partial<OperationLimitsPluginOptions> | undefined)?.realm, 'realm');
+  refuseRealmOption(unexpected[0], 'operationLimitsPlugin');
   const tokensError = (): LimitError => new LimitError(LIMIT_MESSAGES.tokens.code, LIMIT_MESSAGES.tokens.message);
 
   return {
@@ -61,12 +56,12 @@ export function operationLimitsPlugin<TContext extends AuthContext>(
               variables: requestContext.request.variables ?? null,
             });
           } catch (error) {
-            throw toGraphQLError(error, { realm });
+            throw toGraphQLError(error);
           }
         },
         async willSendResponse(requestContext) {
           if (!tooManyTokensAtParse) return;
-          const challenge = httpChallenge(tokensError(), realm);
+          const challenge = httpChallenge(tokensError());
           requestContext.response.body = {
             kind: 'single',
             singleResult: { errors: [{ message: challenge.message, extensions: { code: challenge.code } }] },

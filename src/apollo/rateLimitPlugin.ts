@@ -1,15 +1,14 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
-import { assertRealm, toGraphQLError } from '../http/challenge.js';
+import { toGraphQLError } from '../http/challenge.js';
+import { refuseRealmOption } from './realm.js';
 import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { RateLimiter, RateLimitState } from '../limits/rateLimit.js';
 import { rootMutationFields } from '../limits/rootFields.js';
 
 /** Options of {@link rateLimitPlugin}. */
 export interface RateLimitPluginOptions<TContext extends AuthContext> {
-  /** The `WWW-Authenticate` realm (as for the other allow-clients errors). */
-  readonly realm: string;
   /**
    * The caller's remote address, for anonymous callers (counted per address). Put it in your context
    * function (`req.socket.remoteAddress`) and return it here; without it, every anonymous caller
@@ -47,15 +46,16 @@ export interface RateLimitPluginOptions<TContext extends AuthContext> {
  * const server = new ApolloServer<AuthContext>({
  *   schema,
  *   includeStacktraceInErrorResponses: false, // no stack traces in any error, 429s included
- *   plugins: [rateLimitPlugin(limiter, { realm: 'api' })],
+ *   plugins: [rateLimitPlugin(limiter)],
  * });
  * ```
  */
-export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: RateLimitPluginOptions<TContext>): ApolloServerPlugin<TContext> {
+export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimiter, options: RateLimitPluginOptions<TContext> = {}): ApolloServerPlugin<TContext> {
   if (typeof limiter !== 'object' || limiter === null || typeof limiter.consume !== 'function') {
     throw new TypeError('"limiter" must come from createRateLimiter');
   }
-  const realm = assertRealm((options as Partial<RateLimitPluginOptions<TContext>> | undefined)?.realm, 'realm');
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object');
+  refuseRealmOption(options, 'rateLimitPlugin');
   const address = options.address;
   if (address !== undefined && typeof address !== 'function') throw new TypeError('"address" must be a function of the context');
   const points = options.points ?? defaultPoints;
@@ -72,7 +72,7 @@ export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimit
           try {
             state = await limiter.consume({ principal: context.principal ?? null, address: address?.(context) ?? null, points: counted });
           } catch (error) {
-            throw toGraphQLError(error, { realm });
+            throw toGraphQLError(error);
           }
         },
         async willSendResponse(requestContext) {

@@ -37,6 +37,15 @@ export interface Authenticator {
    * @throws AuthError (400/401) or ServiceError (503), to be mapped with `httpChallenge`/`toGraphQLError`
    */
   authenticate(request: AuthRequest): Promise<AuthContext>;
+  /**
+   * For a server that authenticates from the headers before it parses the body (so that a
+   * stranger's large body is never parsed): refuses, once the body is parsed, an `Authorization`
+   * header next to an `access_token` body member (RFC 6750 §2: one method per request), as
+   * `authenticate` does when given the body.
+   *
+   * @throws AuthError `ERR_INVALID_REQUEST` (400)
+   */
+  checkBody(request: AuthRequest): void;
   /** The verifier behind it (for its stats, or to verify tokens directly). */
   readonly verifier: Verifier;
 }
@@ -77,7 +86,14 @@ export function createAuthenticator(options: AuthenticatorOptions, extraOptionNa
     }
   };
 
-  return { authenticate, verifier };
+  const checkBody = (request: AuthRequest): void => {
+    if (authorizationValues(request.headers).length === 0 || !bodyHasToken(request.body)) return;
+    const error = new AuthError('ERR_INVALID_REQUEST', { detail: 'Authorization header and access_token body parameter' });
+    logRefusal(logger, error, undefined);
+    throw error;
+  };
+
+  return { authenticate, checkBody, verifier };
 }
 
 /** Every `Authorization` value, whatever the case of the header name. */

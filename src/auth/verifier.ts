@@ -60,6 +60,13 @@ interface CacheEntry {
   readonly expiresAt: number;
   /** The key that verified the token: the entry is only good while the key store still holds it. */
   readonly key: KeyObject;
+  /** What the entry counts against `cacheBytes`. */
+  readonly bytes: number;
+}
+
+/** An entry's estimated bytes: a fixed part, and the parsed claims and principal, which grow with the token. */
+function tokenEntryBytes(tokenLength: number): number {
+  return 1024 + 4 * tokenLength;
 }
 
 /**
@@ -92,7 +99,11 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     now,
     ...(metrics?.jwksFetched === undefined ? {} : { onFetch: (ok: boolean) => notify(metrics, resolved.logger, (hooks) => hooks.jwksFetched?.({ ok })) }),
   });
-  const cache = resolved.cacheSize > 0 ? new LRUCache<string, CacheEntry>({ max: resolved.cacheSize }) : undefined;
+  // Sized by the token it came from: its claims, principal and access key grow with it.
+  const cache =
+    resolved.cacheSize > 0
+      ? new LRUCache<string, CacheEntry>({ max: resolved.cacheSize, maxSize: resolved.cacheBytes, sizeCalculation: (entry) => entry.bytes })
+      : undefined;
   const cacheTtlMs = resolved.cacheTtl * 1000;
   const baseOptions: VerifyOptions = {
     algorithms: algorithms as Algorithm[],
@@ -134,7 +145,7 @@ export function createVerifierFrom(resolved: ResolvedVerifierOptions): Verifier 
     }
     if (cache !== undefined && cacheKey !== undefined) {
       const expiresAt = Math.min(exp * 1000, nowMs + cacheTtlMs);
-      if (expiresAt > nowMs) cache.set(cacheKey, { principal, expiresAt, key });
+      if (expiresAt > nowMs) cache.set(cacheKey, { principal, expiresAt, key, bytes: tokenEntryBytes(token.length) });
     }
     return principal;
   };

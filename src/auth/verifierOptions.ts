@@ -39,6 +39,11 @@ export interface VerifierOptions {
   /** Verified tokens kept (LRU). Default 10,000; 0 disables the cache. */
   readonly cacheSize?: number;
   /**
+   * The verified-token cache's budget in bytes (LRU). Default 32 MiB. An entry counts
+   * 1 KiB + 4 bytes per token character (its claims, principal and access key, estimated above).
+   */
+  readonly cacheBytes?: number;
+  /**
    * Longest time a verified token stays cached (never past its `exp`), in seconds. Default 600.
    * It does not lengthen the life of a removed signing key: a cached token is answered only while
    * the key that verified it is still in the key set, so it is refused as soon as a JWKS refresh
@@ -85,6 +90,7 @@ export interface ResolvedVerifierOptions {
   readonly maxTokenLifetime: number;
   readonly maxTokenLength: number;
   readonly cacheSize: number;
+  readonly cacheBytes: number;
   readonly cacheTtl: number;
   readonly jwksCooldown: number;
   readonly jwksTimeout: number;
@@ -103,6 +109,7 @@ export const VERIFIER_DEFAULTS = Object.freeze({
   maxTokenLifetime: 30 * 24 * 3600,
   maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH,
   cacheSize: 10_000,
+  cacheBytes: 32 * 1024 * 1024,
   cacheTtl: 600,
   jwksCooldown: 30,
   jwksTimeout: 5,
@@ -111,7 +118,7 @@ export const VERIFIER_DEFAULTS = Object.freeze({
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'issuer', 'audience', 'algorithms', 'jwksUri', 'preset', 'clientClaim', 'allowedClientIds', 'clockTolerance',
-  'maxTokenLifetime', 'maxTokenLength', 'cacheSize', 'cacheTtl', 'jwksCooldown', 'jwksTimeout', 'jwksMaxAge', 'logger', 'now',
+  'maxTokenLifetime', 'maxTokenLength', 'cacheSize', 'cacheBytes', 'cacheTtl', 'jwksCooldown', 'jwksTimeout', 'jwksMaxAge', 'logger', 'now',
   'metrics',
 ]);
 
@@ -169,6 +176,7 @@ export function resolveVerifierOptions(options: VerifierOptions, extraNames: Rea
     maxTokenLifetime: seconds(options.maxTokenLifetime, 'maxTokenLifetime', VERIFIER_DEFAULTS.maxTokenLifetime, 1, 10 * 365 * 24 * 3600),
     maxTokenLength: integer(options.maxTokenLength, 'maxTokenLength', VERIFIER_DEFAULTS.maxTokenLength, 64, 1024 * 1024),
     cacheSize: integer(options.cacheSize, 'cacheSize', VERIFIER_DEFAULTS.cacheSize, 0, 10_000_000),
+    cacheBytes: integer(options.cacheBytes, 'cacheBytes', VERIFIER_DEFAULTS.cacheBytes, 64 * 1024, 2 ** 40),
     cacheTtl: seconds(options.cacheTtl, 'cacheTtl', VERIFIER_DEFAULTS.cacheTtl, 0, 24 * 3600),
     jwksCooldown: positiveSeconds(options.jwksCooldown, 'jwksCooldown', VERIFIER_DEFAULTS.jwksCooldown, 30),
     jwksTimeout: positiveSeconds(options.jwksTimeout, 'jwksTimeout', VERIFIER_DEFAULTS.jwksTimeout, 30),

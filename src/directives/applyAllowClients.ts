@@ -140,7 +140,7 @@ function guardSlow(
   info: GraphQLResolveInfo,
 ): unknown {
   const state = stateFor(box, context, info);
-  if (state.decision.refusal !== null) throw toGraphQLError(state.decision.refusal, { realm: 'api', http: false });
+  if (state.decision.refusal !== null) throw toGraphQLError(state.decision.refusal, { http: false });
   const error = state.decision.denied.get(coordinate);
   if (error === undefined) return resolve(source, args, context, info);
   return denyField(state, error, info);

@@ -225,7 +225,8 @@ function assertDirectivesDeclared(schema: GraphQLSchema): void {
   }
 }
 
+/** Arguments by name: their order means nothing (`lexicographicSortSchema`, NestJS `sortSchema`, reorders them). */
 function signature(directive: GraphQLDirective): string {
-  const args = directive.args.map((arg) => `${arg.name}:${String(arg.type)}=${JSON.stringify(arg.defaultValue ?? null)}`);
+  const args = directive.args.map((arg) => `${arg.name}:${String(arg.type)}=${JSON.stringify(arg.defaultValue ?? null)}`).sort();
   return `${args.join(',')}|${[...directive.locations].sort().join(',')}|${String(directive.isRepeatable)}`;
 }

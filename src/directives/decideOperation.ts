@@ -14,16 +14,23 @@ import {
 import type { Principal } from '../auth/principal.js';
 import type { AccessError } from '../errors.js';
 import type { CompiledRules } from './compileRules.js';
+import { boundName } from '../text/boundName.js';
 import { evaluateRule } from './evaluateRule.js';
 
-/** How denials are answered: `filter` nulls the denied fields, `reject` refuses the whole operation. */
-export type EnforcementMode = 'filter' | 'reject';
+/**
+ * How denials are answered: `filter` nulls the denied fields, `reject` refuses the whole operation,
+ * `dry-run` denies nothing and logs each decision that would deny (to roll out new rules on live traffic).
+ */
+export type EnforcementMode = 'filter' | 'reject' | 'dry-run';
 
 /** One denied selection of an operation. */
 export interface Denial {
   /** `Type.field` of the concrete type on which the selection would run. */
   readonly coordinate: string;
-  /** Response keys from the root (aliases as written, no list indices): `['myOrders', 'margin']`. */
+  /**
+   * Response keys from the root (aliases as written, no list indices): `['myOrders', 'margin']`.
+   * Each key is bounded by `boundName` (a 1 MB alias is kept as its first bytes and its length).
+   */
   readonly path: readonly string[];
   readonly error: AccessError;
 }
@@ -36,15 +43,19 @@ export interface DeniedCoordinate {
   readonly detail: string | undefined;
   /** How many selections of the operation land on this coordinate (aliases, fragments, abstract types). */
   readonly selections: number;
-  /** The first of them, as response keys joined by dots. */
+  /** The first of them, as response keys joined by dots, at most {@link MAX_LOGGED_PATH_BYTES} bytes. */
   readonly path: string;
 }
 
 /** The most coordinates one log line lists; the rest are counted. */
 export const MAX_LOGGED_COORDINATES = 50;
 
+/** The most UTF-8 bytes of a logged path ({@link DeniedCoordinate.path}). */
+export const MAX_LOGGED_PATH_BYTES = 512;
+
 /** The authorization decision for one operation and one caller. */
 export interface OperationDecision {
+  /** The operation's name, bounded by `boundName` (at most 128 bytes). */
   readonly operationName: string | null;
   readonly operationType: OperationTypeNode;
   /** Denied selections, in document order; empty when the caller may run everything it asked for. */
@@ -149,7 +160,7 @@ export function decideOperation(
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments(selection.name.value);
-        fragmentsRead.set(detached(selection.name.value), fragment);
+        fragmentsRead.set(selection.name.value, fragment);
         if (fragment !== undefined && applies(fragment.typeCondition, type)) visit(fragment.selectionSet, type, path);
         continue;
       }
@@ -189,7 +200,7 @@ export function decideOperation(
   const root = schema.getRootType(operation.operation);
   if (root !== undefined && root !== null) visit(operation.selectionSet, root, null);
   const decision: OperationDecision = Object.freeze({
-    operationName: operation.name === undefined ? null : detached(operation.name.value),
+    operationName: operation.name === undefined ? null : boundName(operation.name.value),
     operationType: operation.operation,
     denials: Object.freeze(denials),
     denied,
@@ -211,7 +222,7 @@ function summarize(denials: readonly Denial[]): readonly DeniedCoordinate[] {
   }
   return Object.freeze(
     [...byCoordinate.values()].map(({ first, selections }) =>
-      Object.freeze({ coordinate: first.coordinate, code: first.error.code, detail: first.error.detail, selections, path: first.path.join('.') }),
+      Object.freeze({ coordinate: first.coordinate, code: first.error.code, detail: first.error.detail, selections, path: boundName(first.path.join('.'), MAX_LOGGED_PATH_BYTES) }),
     ),
   );
 }
@@ -230,14 +241,6 @@ function refusalOf(denials: readonly Denial[]): AccessError {
 
 function pathToKeys(link: PathLink): string[] {
   const keys: string[] = [];
-  for (let current: PathLink | null = link; current !== null; current = current.prev) keys.push(detached(current.key));
+  for (let current: PathLink | null = link; current !== null; current = current.prev) keys.push(boundName(current.key));
   return keys.reverse();
-}
-
-/**
- * A copy of a name read from the document that does not keep the document's text alive: V8 makes a
- * long substring a view into its parent string, and a cached decision outlives the request.
- */
-function detached(key: string): string {
-  return key.length < 13 ? key : (JSON.parse(JSON.stringify(key)) as string);
 }

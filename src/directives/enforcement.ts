@@ -2,10 +2,15 @@ import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } f
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { assertLogger, type Logger } from '../logger.js';
+import { boundName } from '../text/boundName.js';
 import { assertMetricsHooks, type MetricsHooks } from '../observe/metricsHooks.js';
 import { projectAccessKey } from './accessProjection.js';
 import type { CompiledRules } from './compileRules.js';
 import { decideOperation, type EnforcementMode, type FragmentLookup, type OperationDecision } from './decideOperation.js';
+import { buildSchemaView, type SchemaView } from './schemaView.js';
+
+/** Which schema a caller sees: the whole schema, or only what its rules admit (see `SchemaView`). */
+export type SchemaViewOption = 'full' | 'caller';
 
 /** The state that enforces one prepared schema's rules: compiled rules, mode, log and decision cache. */
 export interface Enforcement {
@@ -15,6 +20,10 @@ export interface Enforcement {
   readonly logger: Logger;
   /** Told of every operation decided with a denial (once per request). */
   readonly metrics: MetricsHooks | undefined;
+  /** `caller`: introspection, validation and their errors use the caller's view of the schema. */
+  readonly schemaView: SchemaViewOption;
+  /** The caller's view, built once per projected access key and kept within `viewCacheBytes`. */
+  viewOf(principal: Principal | null): SchemaView;
   /** The decision for (operation, caller's projected access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
 }
@@ -27,12 +36,29 @@ export interface EnforcementOptions {
   readonly logger?: Logger;
   /**
    * How many (operation, access key) decisions are kept, least recently used evicted (default
-   * 10,000). The cache also holds at most 20 × cacheSize denied selections in all, and never keeps a
-   * parsed document alive.
+   * 10,000). The cache never keeps a parsed document alive.
    */
   readonly cacheSize?: number;
+  /**
+   * The decision cache's budget in bytes, denied selections included (default 16 MiB): decisions
+   * are sized by what they hold (names are bounded by `boundName`), least recently used evicted; a
+   * decision larger than 20 average shares (`20 × cacheBytes / cacheSize`, at least 16 KiB) is not cached.
+   */
+  readonly cacheBytes?: number;
   /** Told of every operation decided with a denial, once per request (metrics: denials by client and coordinate). Default: none. */
   readonly metrics?: MetricsHooks;
+  /**
+   * `full` (default): every caller introspects and is validated against the whole schema.
+   * `caller`: each caller sees its own view: the fields and types its rules deny do not exist for it
+   * (introspection, validation, error messages and their suggestions), so a hidden field answers
+   * exactly as a field that does not exist. Needs the Apollo plugin.
+   */
+  readonly schemaView?: SchemaViewOption;
+  /**
+   * The byte budget of the cached views (one per projected access key, least recently used
+   * evicted; default 16 MiB). A view larger than the budget is built for its request and not kept.
+   */
+  readonly viewCacheBytes?: number;
 }
 
 /** {@link EnforcementOptions} checked, defaults applied. */
@@ -40,8 +66,16 @@ export interface ResolvedEnforcementOptions {
   readonly mode: EnforcementMode;
   readonly logger: Logger;
   readonly cacheSize: number;
+  readonly cacheBytes: number;
   readonly metrics: MetricsHooks | undefined;
+  readonly schemaView: SchemaViewOption;
+  readonly viewCacheBytes: number;
 }
+
+const DEFAULT_VIEW_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** The decision cache's default budget in bytes. */
+export const DEFAULT_DECISION_CACHE_BYTES = 16 * 1024 * 1024;
 
 const registry = new WeakMap<GraphQLSchema, Enforcement>();
 
@@ -51,14 +85,24 @@ const registry = new WeakMap<GraphQLSchema, Enforcement>();
  * @throws TypeError naming the option
  */
 export function assertEnforcementOptions(options: EnforcementOptions): ResolvedEnforcementOptions {
+  const schemaView = options.schemaView ?? 'full';
+  if (schemaView !== 'full' && schemaView !== 'caller') throw new TypeError('"schemaView" must be "full" or "caller"');
+  const viewCacheBytes = options.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES;
+  if (typeof viewCacheBytes !== 'number' || !Number.isSafeInteger(viewCacheBytes) || viewCacheBytes < 1) {
+    throw new TypeError('"viewCacheBytes" must be a positive integer');
+  }
   const mode = options.mode ?? 'filter';
-  if (mode !== 'filter' && mode !== 'reject') throw new TypeError('"mode" must be "filter" or "reject"');
+  if (mode !== 'filter' && mode !== 'reject' && mode !== 'dry-run') throw new TypeError('"mode" must be "filter", "reject" or "dry-run"');
   const logger = assertLogger(options.logger, 'logger');
   const cacheSize = options.cacheSize ?? 10_000;
   if (typeof cacheSize !== 'number' || !Number.isSafeInteger(cacheSize) || cacheSize < 1) {
     throw new TypeError('"cacheSize" must be a positive integer');
   }
-  return { mode, logger, cacheSize, metrics: assertMetricsHooks(options.metrics) };
+  const cacheBytes = options.cacheBytes ?? DEFAULT_DECISION_CACHE_BYTES;
+  if (typeof cacheBytes !== 'number' || !Number.isSafeInteger(cacheBytes) || cacheBytes < 1024) {
+    throw new TypeError('"cacheBytes" must be an integer >= 1024');
+  }
+  return { mode, logger, cacheSize, cacheBytes, metrics: assertMetricsHooks(options.metrics), schemaView, viewCacheBytes };
 }
 
 /** The enforcement of a schema prepared by `applyAllowClients`, or undefined. */
@@ -72,18 +116,21 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
  * @throws TypeError naming the option
  */
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
-  const { mode, logger, cacheSize, metrics } = assertEnforcementOptions(options);
+  const { mode, logger, cacheSize, cacheBytes, metrics, schemaView, viewCacheBytes } = assertEnforcementOptions(options);
+  // Views follow the projected keys, whose number follows the schema's rules, not the callers.
+  const views = new LRUCache<string, SchemaView>({ maxSize: viewCacheBytes, sizeCalculation: (view) => view.bytes });
   // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
   // projected on these rules: two principals with one projected key are decided alike by
   // construction (see projectAccessKey), so the entries follow the rules, not the partners. One
-  // budget for every operation: at most cacheSize decisions, and at most DENIAL_UNITS_PER_ENTRY ×
-  // cacheSize units of size, a decision counting 1 plus its denied selections. A decision holds no
-  // part of the document (the fragments it read are kept as ids), so the cache never keeps a
+  // budget for every operation: at most cacheSize decisions and cacheBytes bytes, an entry sized by
+  // what it holds, and none above SHARES_PER_ENTRY average shares. A decision holds no part of the
+  // document (the fragments it read are kept as ids, names bounded), so the cache never keeps a
   // document alive after the server dropped it.
   const cache = new LRUCache<string, CachedDecision>({
     max: cacheSize,
-    maxSize: cacheSize * DENIAL_UNITS_PER_ENTRY,
-    sizeCalculation: (entry) => 1 + entry.decision.denials.length,
+    maxSize: cacheBytes,
+    maxEntrySize: Math.min(cacheBytes, Math.max(MIN_ENTRY_BYTES, Math.floor((cacheBytes / cacheSize) * SHARES_PER_ENTRY))),
+    sizeCalculation: (entry, key) => decisionBytes(entry, key),
   });
   const enforcement: Enforcement = {
     schema,
@@ -91,13 +138,28 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
     mode,
     logger,
     metrics,
+    // Nothing is denied in a dry run, so nothing is hidden either.
+    schemaView: mode === 'dry-run' ? 'full' : schemaView,
+    viewOf(principal) {
+      const key = projectAccessKey(rules, principal);
+      let view = views.get(key);
+      if (view === undefined) {
+        view = buildSchemaView(rules, schema, principal);
+        if (view.bytes <= viewCacheBytes) views.set(key, view);
+      }
+      return view;
+    },
     decide(operation, fragments, principal) {
       const key = `${idOf(operation)}\u0000${projectAccessKey(rules, principal)}`;
       const cached = cache.get(key);
       if (cached !== undefined && sameFragments(cached.fragmentIds, fragments)) return cached.decision;
       const { decision, fragmentsRead } = decideOperation(rules, schema, operation, fragments, principal, mode);
       const fragmentIds: [string, number][] = [];
-      for (const [name, fragment] of fragmentsRead) fragmentIds.push([name, fragment === undefined ? 0 : idOf(fragment)]);
+      for (const [name, fragment] of fragmentsRead) {
+        // A fragment is looked up by its full name: a name too long to keep makes the decision uncached.
+        if (boundName(name) !== name) return decision;
+        fragmentIds.push([name, fragment === undefined ? 0 : idOf(fragment)]);
+      }
       cache.set(key, { decision, fragmentIds });
       return decision;
     },
@@ -112,8 +174,30 @@ interface CachedDecision {
   readonly fragmentIds: readonly (readonly [string, number])[];
 }
 
-/** The cache's size budget per entry, in units of 1 + denied selections. */
-const DENIAL_UNITS_PER_ENTRY = 20;
+/** The largest cached entry, in average shares of the byte budget (cacheBytes / cacheSize). */
+const SHARES_PER_ENTRY = 20;
+/** The largest cached entry is never held below this (within cacheBytes): a plain decision is about 1 KiB. */
+const MIN_ENTRY_BYTES = 16 * 1024;
+
+/** Bytes of an object, a map entry or an array slot, and of a string's header (V8, 64-bit, rounded up). */
+const OBJECT_BYTES = 64;
+const STRING_BYTES = 24;
+
+/** An upper estimate of what a cached decision keeps: strings at 2 bytes a character, objects at a fixed size. */
+function decisionBytes(entry: CachedDecision, key: string): number {
+  const text = (value: string | null | undefined): number => (value === null || value === undefined ? 0 : STRING_BYTES + 2 * value.length);
+  const { decision } = entry;
+  let bytes = OBJECT_BYTES * 4 + text(key) + text(decision.operationName);
+  for (const denial of decision.denials) {
+    bytes += OBJECT_BYTES * 2 + text(denial.coordinate) + text(denial.error.detail);
+    for (const part of denial.path) bytes += 8 + text(part);
+  }
+  for (const [coordinate] of decision.denied) bytes += OBJECT_BYTES * 2 + text(coordinate);
+  for (const [type] of decision.withheld) bytes += OBJECT_BYTES * 2 + text(type);
+  for (const summary of decision.deniedCoordinates) bytes += OBJECT_BYTES + text(summary.coordinate) + text(summary.detail) + text(summary.path);
+  for (const [name] of entry.fragmentIds) bytes += OBJECT_BYTES + text(name);
+  return bytes;
+}
 
 /** Ids of parsed nodes, by identity, without keeping the nodes alive. */
 const nodeIds = new WeakMap<OperationDefinitionNode | FragmentDefinitionNode, number>();

@@ -5,6 +5,10 @@ import { toGraphQLError } from '../http/challenge.js';
 import { notify } from '../observe/metricsHooks.js';
 import type { FragmentLookup, OperationDecision } from './decideOperation.js';
 import type { Enforcement } from './enforcement.js';
+import { boundName } from '../text/boundName.js';
+
+/** The most UTF-8 bytes of the client id in a denial log line. */
+const MAX_LOGGED_ID_BYTES = 256;
 
 /**
  * The decision of one request, bound to its context object so that the field guards find it
@@ -29,8 +33,8 @@ export interface RequestState {
 export const STATE: unique symbol = Symbol('allow-clients request state');
 const frozenStates = new WeakMap<object, RequestState>();
 const UNSEEN: unique symbol = Symbol('unseen root value');
-// Field errors carry no HTTP part, so the realm never reaches a header.
-const FIELD_ERROR_OPTIONS = { realm: 'api', http: false } as const;
+// Field errors carry no HTTP part (and so no challenge).
+const FIELD_ERROR_OPTIONS = { http: false } as const;
 
 /** The state bound to a context, if any. */
 export function stateOf(context: unknown): RequestState | undefined {
@@ -58,7 +62,9 @@ export function startRequest(
   fragments: FragmentLookup,
   principal: Principal | null,
 ): RequestState {
-  const decision = enforcement.decide(operation, fragments, principal);
+  const decided = enforcement.decide(operation, fragments, principal);
+  const dryRun = enforcement.mode === 'dry-run';
+  const decision = dryRun ? allowedInDryRun(decided) : decided;
   const state: RequestState = {
     enforcement,
     operation,
@@ -69,22 +75,24 @@ export function startRequest(
     withheld: null,
   };
   bind(context, state);
-  if (decision.denials.length > 0) {
-    // One line per request, whatever the number of denied selections: a caller cannot multiply the log.
-    const coordinates = decision.deniedCoordinates;
+  if (decided.denials.length > 0) {
+    // One line per request, whatever the number of denied selections: a caller cannot multiply the
+    // log. Its size is bounded too: at most MAX_LOGGED_COORDINATES coordinates, names and paths bounded.
+    const coordinates = decided.deniedCoordinates;
     const listed = coordinates.reduce((sum, entry) => sum + entry.selections, 0);
     enforcement.logger.info(
       {
-        clientId: principal?.client.id ?? null,
+        clientId: principal === null ? null : boundName(principal.client.id, MAX_LOGGED_ID_BYTES),
         kind: principal?.kind ?? 'anonymous',
-        operationName: decision.operationName,
-        selections: decision.denials.length,
+        operationName: decided.operationName,
+        selections: decided.denials.length,
         denied: coordinates,
-        ...(listed < decision.denials.length ? { unlistedSelections: decision.denials.length - listed } : {}),
+        ...(listed < decided.denials.length ? { unlistedSelections: decided.denials.length - listed } : {}),
+        ...(dryRun ? { dryRun: true } : {}),
       },
-      'allow-clients: access denied',
+      dryRun ? 'allow-clients: dry run, access would be denied' : 'allow-clients: access denied',
     );
-    notify(enforcement.metrics, enforcement.logger, (hooks) => hooks.operationDenied?.({ principal, decision, context }));
+    if (!dryRun) notify(enforcement.metrics, enforcement.logger, (hooks) => hooks.operationDenied?.({ principal, decision, context }));
   }
   return state;
 }
@@ -164,4 +172,17 @@ function isPrincipal(value: unknown): value is Principal {
     (client['name'] === null || typeof client['name'] === 'string') &&
     (client['metadata'] === null || (typeof client['metadata'] === 'object' && client['metadata'] !== undefined))
   );
+}
+
+/** The decision of a dry run: what would be denied is logged, nothing is denied or withheld. */
+const dryRunDecisions = new WeakMap<OperationDecision, OperationDecision>();
+
+function allowedInDryRun(decision: OperationDecision): OperationDecision {
+  if (decision.denials.length === 0 && decision.withheld.size === 0) return decision;
+  let allowed = dryRunDecisions.get(decision);
+  if (allowed === undefined) {
+    allowed = Object.freeze({ ...decision, denials: [], denied: new Map(), refusal: null, deniedCoordinates: [], withheld: new Map() });
+    dryRunDecisions.set(decision, allowed);
+  }
+  return allowed;
 }

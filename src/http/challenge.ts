@@ -38,6 +38,9 @@ export const LIMIT_GRAPHQL_CODES: ReadonlySet<string> = new Set(
 /** The message of an error we did not expect: nothing about it reaches the caller. */
 const INTERNAL_MESSAGE = 'Internal server error';
 
+/** The realm of a challenge when none is given (the default of `createAuthContext`). */
+export const DEFAULT_REALM = 'api';
+
 /**
  * Checks a `realm` option once: it is sent inside a quoted string of `WWW-Authenticate`.
  *
@@ -54,14 +57,15 @@ export function assertRealm(realm: unknown, option = 'realm'): string {
  * Maps an allow-clients error to its HTTP status, headers and GraphQL code.
  *
  * @param error - a coded error thrown by the library
- * @param realm - the protection space named in `WWW-Authenticate` (checked with {@link assertRealm})
+ * @param realm - the protection space named in `WWW-Authenticate` (checked with {@link assertRealm}),
+ *   only in the 401 and 403 answers; default `'api'`. Give it here, where the challenge is written.
  * @example
  * ```ts
  * const { status, headers } = httpChallenge(new AuthError('ERR_TOKEN_EXPIRED'), 'api');
  * // 401, { 'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token expired"' }
  * ```
  */
-export function httpChallenge(error: AllowClientsError, realm: string): HttpChallenge {
+export function httpChallenge(error: AllowClientsError, realm: string = DEFAULT_REALM): HttpChallenge {
   const bare = `Bearer realm="${realm}"`;
   if (error instanceof AuthError) {
     if (error.code === 'ERR_NO_CREDENTIALS') {
@@ -128,8 +132,8 @@ function isScopeToken(scope: string): boolean {
 
 /** Options of {@link toGraphQLError}. */
 export interface ToGraphQLErrorOptions {
-  /** The `WWW-Authenticate` realm. */
-  readonly realm: string;
+  /** The `WWW-Authenticate` realm of a 401 or 403 (`extensions.http`); default `'api'`. */
+  readonly realm?: string;
   /** Set `extensions.http` so that the server answers with the mapped status and headers (default true). */
   readonly http?: boolean;
   /**
@@ -145,10 +149,10 @@ export interface ToGraphQLErrorOptions {
  *
  * @example
  * ```ts
- * throw toGraphQLError(error, { realm: 'api' }); // from an Apollo context function
+ * throw toGraphQLError(error, { realm: 'orders-api', headers: 'record' }); // from a GraphQL Yoga context function
  * ```
  */
-export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions): GraphQLError {
+export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions = {}): GraphQLError {
   if (!(error instanceof AllowClientsError)) {
     const extensions: Record<string, unknown> = { code: 'INTERNAL_SERVER_ERROR' };
     if (options.http !== false) extensions['http'] = { status: 500, headers: options.headers === 'record' ? {} : new Map<string, string>() };

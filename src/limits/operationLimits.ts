@@ -82,7 +82,7 @@ export interface OperationLimits {
  * const server = new ApolloServer<AuthContext>({
  *   schema,
  *   parseOptions: limits.parseOptions,
- *   plugins: [operationLimitsPlugin(limits, { realm: 'api' })],
+ *   plugins: [operationLimitsPlugin(limits)],
  * });
  * ```
  */

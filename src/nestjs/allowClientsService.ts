@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import {
   assertRealm,
   authDirectiveTypeDefs,
@@ -54,14 +54,14 @@ export class AllowClientsService {
     this.#context = createAuthContext({ ...authOptions, realm: this.realm } as AllowClientsModuleOptions);
     this.verifier = this.#context.verifier;
     const { defaultPolicy, mode, cacheSize, logger } = options;
-    this.#authorization = allowClients<NestAuthContext>({ realm: this.realm, defaultPolicy, mode, cacheSize, logger });
+    // The realm went to createAuthContext above, once: the contexts carry it to the plugins' challenges.
+    this.#authorization = allowClients<NestAuthContext>({ defaultPolicy, mode, cacheSize, logger });
     this.limits = limitsOf(options.limits);
     this.rateLimiter = rateLimiterOf(options.rateLimit);
-    const realm = this.realm;
     this.#plugins = [
       this.#authorization.plugin,
-      ...(this.limits === null ? [] : [operationLimitsPlugin<NestAuthContext>(this.limits, { realm })]),
-      ...(this.rateLimiter === null ? [] : [rateLimitPlugin<NestAuthContext>(this.rateLimiter, { realm, address: (context) => context.req.socket.remoteAddress })]),
+      ...(this.limits === null ? [] : [operationLimitsPlugin<NestAuthContext>(this.limits)]),
+      ...(this.rateLimiter === null ? [] : [rateLimitPlugin<NestAuthContext>(this.rateLimiter, { address: (context) => context.req.socket.remoteAddress })]),
     ];
   }
 
@@ -79,10 +79,9 @@ export class AllowClientsService {
    * `context.principal`, and `context.req`), our plugins first (authorization, then operation limits
    * and rate limit, all before execution), the directive definitions (in `typeDefs` for schema-first,
    * in `buildSchemaOptions.directives` for code-first), the schema prepared last by `applyAllowClients`
-   * (after your `transformSchema`, and sorted before when you ask `sortSchema`), `parseOptions` of the
-   * limits, and no stack trace in any response.
+   * (after your `transformSchema`), `parseOptions` of the limits, and no stack trace in any response.
    *
-   * @throws TypeError when `options` sets `context` (the context is ours) or turns stack traces on
+   * @throws TypeError when `options` sets `context` (the context is ours), turns stack traces on, or sets `sortSchema`
    * @example
    * ```ts
    * GraphQLModule.forRootAsync<ApolloDriverConfig>({
@@ -100,8 +99,10 @@ export class AllowClientsService {
     if (options.includeStacktraceInErrorResponses === true) {
       throw new TypeError('apolloOptions: "includeStacktraceInErrorResponses" must not be true: no response carries a stack trace');
     }
+    if (options.sortSchema === true) {
+      throw new TypeError('apolloOptions: "sortSchema" is not supported: Nest would replace the schema that allow-clients prepares last, and its rules with it');
+    }
     const userTransform = options.transformSchema;
-    const sort = options.sortSchema === true;
     const { transformer } = this.#authorization;
     const codeFirst = options.autoSchemaFile !== undefined && options.autoSchemaFile !== false;
     const typeDefs = options.typeDefs === undefined ? [] : Array.isArray(options.typeDefs) ? options.typeDefs : [options.typeDefs];
@@ -124,7 +125,7 @@ export class AllowClientsService {
       sortSchema: false,
       transformSchema: async (schema: GraphQLSchema): Promise<GraphQLSchema> => {
         const transformed = userTransform === undefined ? schema : await userTransform(schema);
-        return transformer(sort ? lexicographicSortSchema(transformed) : transformed);
+        return transformer(transformed);
       },
       ...(this.limits === null ? {} : { parseOptions: { ...options.parseOptions, ...this.limits.parseOptions } }),
     };

@@ -14,8 +14,6 @@ import { costBudgetPlugin, operationLimitsPlugin, rateLimitPlugin } from '../apo
 import { createOperationLimits, createRateLimiter, rootMutationFields } from '../index.js';
 import type { AuthContext, OperationLimitsOptions, RateAllowance, RateLimiter, RateLimitTiers } from '../index.js';
 import type { RateLimitConfig, ReferenceServerConfig } from './config.js';
-// Used only when the limits are built, after both modules have loaded.
-import { REALM } from './createReferenceServer.js';
 
 /**
  * The reference API's operation limits: the library's defaults for everyone, and more room for
@@ -91,11 +89,11 @@ export function createAbuseLimits(
         });
   return {
     plugins: [
-      operationLimitsPlugin<AuthContext>(limits, { realm: REALM }),
+      operationLimitsPlugin<AuthContext>(limits),
       // The HTTP edge counted the request once; a mutation counts once more per further root field
       // (49 aliased placeOrder fields cost 49 requests).
-      ...(rateLimiter === null ? [] : [rateLimitPlugin<AuthContext>(rateLimiter, { realm: REALM, address: addressOf, points: furtherMutationFields })]),
-      ...(rateLimiter !== null && rate?.cost !== null ? [costBudgetPlugin<AuthContext>(rateLimiter, { realm: REALM, limits })] : []),
+      ...(rateLimiter === null ? [] : [rateLimitPlugin<AuthContext>(rateLimiter, { address: addressOf, points: furtherMutationFields })]),
+      ...(rateLimiter !== null && rate?.cost !== null ? [costBudgetPlugin<AuthContext>(rateLimiter, { limits })] : []),
     ],
     validationRules: [],
     parseOptions: limits.parseOptions,

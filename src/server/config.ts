@@ -18,8 +18,11 @@ export class ConfigError extends Error {
   }
 }
 
-export const AUTHZ_MODES = ['filter', 'reject'] as const;
+export const AUTHZ_MODES = ['filter', 'reject', 'dry-run'] as const;
 export type AuthzMode = (typeof AUTHZ_MODES)[number];
+
+export const SCHEMA_VIEWS = ['full', 'caller'] as const;
+export type SchemaView = (typeof SCHEMA_VIEWS)[number];
 
 export const DEFAULT_POLICIES = ['public', 'authenticated', 'deny'] as const;
 export type DefaultPolicy = (typeof DEFAULT_POLICIES)[number];
@@ -87,7 +90,7 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly auth: AuthConfig;
-  readonly authz: { readonly mode: AuthzMode; readonly defaultPolicy: DefaultPolicy };
+  readonly authz: { readonly mode: AuthzMode; readonly defaultPolicy: DefaultPolicy; readonly schemaView: SchemaView };
   readonly logLevel: LogLevel;
   readonly production: boolean;
   readonly introspection: boolean;
@@ -188,6 +191,7 @@ export function readConfig(env: Env): ServerConfig {
     authz: {
       mode: oneOf(env, 'AUTHZ_MODE', AUTHZ_MODES, 'filter'),
       defaultPolicy: oneOf(env, 'AUTHZ_DEFAULT_POLICY', DEFAULT_POLICIES, 'authenticated'),
+      schemaView: oneOf(env, 'AUTHZ_SCHEMA_VIEW', SCHEMA_VIEWS, 'full'),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     production,

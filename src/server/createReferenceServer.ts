@@ -1,8 +1,8 @@
 /**
  * The reference server: Apollo Server 5 behind a plain node:http edge that we own.
  *
- * A request goes: body read with a cap → JSON parsed → authenticated by the library (any refusal
- * mapped once, by `httpChallenge`) → counted by the rate limiter (429 past the client's allowance) →
+ * A request goes: body read with a cap → authenticated by the library from the headers (any refusal
+ * mapped once, by `httpChallenge`) → body JSON-parsed → counted by the rate limiter (429 past the client's allowance) →
  * Apollo Server (CSRF prevention, no batching, abuse limits, authorization before execution) → response.
  */
 import { createServer } from 'node:http';
@@ -12,7 +12,8 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { AllowClientsError, LimitError, createAuthenticator, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
+import { createAuthContext } from '../apollo/index.js';
+import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -75,7 +76,10 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const { logger } = dependencies;
   const explorer = config.explorer ? createExplorer({ path: '/graphql', devIssuer: dependencies.devIssuer ?? null }) : null;
   const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
-  const { authenticate, verifier } = createAuthenticator({
+  // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
+  // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
+  const { authenticate, checkBody, verifier } = createAuthContext({
+    realm: REALM,
     issuer: config.auth.issuer,
     ...(config.auth.audience === null ? {} : { audience: config.auth.audience }),
     preset: config.auth.preset,
@@ -93,8 +97,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     buildReferenceSchema({
       mode: config.authz.mode,
       defaultPolicy: config.authz.defaultPolicy,
+      schemaView: config.authz.schemaView,
       logger,
-      realm: REALM,
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
     });
@@ -117,7 +121,6 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     parseOptions: limits.parseOptions,
     plugins: [ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsPlugin(), ...limits.plugins, ...reference.plugins, observer.plugin],
     formatError: createFormatError(
-      REALM,
       (error, formatted) => {
         logger.error({ err: error, code: formatted.extensions?.['code'], path: formatted.path }, 'Internal error masked');
       },
@@ -163,9 +166,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       return;
     }
 
+    // Credentials first, from the headers alone: a stranger's large body is read (within the cap)
+    // but never parsed. The body is checked for an access_token member once it is parsed, below.
+    const raw = req.method === 'POST' ? await readBody(req, config.maxBodyBytes) : null;
+    const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/' });
     let body: unknown;
-    if (req.method === 'POST') {
-      const raw = await readBody(req, config.maxBodyBytes);
+    if (raw !== null) {
       const contentType = req.headers['content-type'] ?? '';
       if (/^application\/(graphql-response\+)?json\b/i.test(contentType) || /\+json\b/i.test(contentType)) {
         try {
@@ -180,10 +186,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       }
       // Batching multiplies the work of one request past every per-operation limit.
       if (Array.isArray(body)) throw new LimitError('ERR_BATCH_NOT_ALLOWED', 'Batched requests are not allowed: send one operation per request');
+      // A token in the header and one in the body is an invalid request (RFC 6750 §2).
+      checkBody({ headers: req.headersDistinct, body });
     }
 
+    // Set after authentication: a request refused there is recorded without its (unparsed) query.
     if (record !== null) record.query = queryText(body, url);
-    const authContext = await authenticate({ headers: req.headersDistinct, url: req.url ?? '/', body });
     if (record !== null) record.principal = authContext.principal;
     const context = record === null ? authContext : observer.contextFor(record, authContext);
     addresses.set(context, address);

@@ -18,18 +18,17 @@ const INTERNAL = 'INTERNAL_SERVER_ERROR';
  *   validation, variable coercion and execution errors alike (Apollo's own option covers validation only).
  */
 export function createFormatError(
-  realm: string,
   log: (error: unknown, formatted: GraphQLFormattedError) => void,
   options: { readonly hideSuggestions?: boolean } = {},
 ): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   if (options.hideSuggestions === true) {
-    const format = createFormatError(realm, log);
+    const format = createFormatError(log);
     return (formatted, error) => withoutSuggestions(format(formatted, error));
   }
   return (formatted, error) => {
     const original = originalOf(error);
     if (original instanceof AllowClientsError) {
-      const mapped = toGraphQLError(original, { realm, http: false });
+      const mapped = toGraphQLError(original, { http: false });
       return withoutInternals({ ...formatted, message: mapped.message, extensions: { ...mapped.extensions } });
     }
     const code = formatted.extensions?.['code'];

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { allowClientsPlugin } from '../apollo/index.js';
 import { applyAllowClients, authDirectiveTypeDefs } from '../index.js';
 import type { AuthContext, MetricsHooks } from '../index.js';
-import type { AuthzMode, DefaultPolicy } from './config.js';
+import type { AuthzMode, DefaultPolicy, SchemaView } from './config.js';
 import { createStore } from './data/store.js';
 import type { Store } from './data/store.js';
 import { createResolvers } from './resolvers.js';
@@ -23,9 +23,9 @@ export const apiTypeDefs: string = readFileSync(new URL('../../schema/api.graphq
 export interface ReferenceSchemaOptions {
   readonly mode: AuthzMode;
   readonly defaultPolicy: DefaultPolicy;
+  /** Which schema callers introspect and are validated against (default `full`; `caller`: each its own view). */
+  readonly schemaView?: SchemaView;
   readonly logger: Logger;
-  /** The realm of authorization refusals (403 in reject mode). */
-  readonly realm: string;
   /** Default: a fresh store with the demo data. */
   readonly store?: Store;
   /** Told of every operation decided with a denial (metrics, audit). */
@@ -53,8 +53,9 @@ export function buildReferenceSchema(options: ReferenceSchemaOptions): Reference
   const schema = applyAllowClients(executable, {
     mode: options.mode,
     defaultPolicy: options.defaultPolicy,
+    schemaView: options.schemaView ?? 'full',
     logger: options.logger.child({ component: 'authz' }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
-  return { schema, plugins: [allowClientsPlugin<AuthContext>({ realm: options.realm })] };
+  return { schema, plugins: [allowClientsPlugin<AuthContext>()] };
 }

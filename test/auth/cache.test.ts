@@ -73,6 +73,29 @@ describe('verified token cache', () => {
     expect(verifier.stats).toMatchObject({ verifications: 4, cacheHits: 1 });
   });
 
+  it('holds tokens within cacheBytes, large tokens counted by their size (least recently used evicted)', async () => {
+    // 64 KiB budget; a token with 4,500 characters of claims counts over 25 KiB: two fit, not three.
+    const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, cacheSize: 1000, cacheBytes: 64 * 1024 });
+    const large = (name: string): string => issuer.sign({ scope: name, padding: name.repeat(4500 / name.length) });
+    const [a, b, c] = [large('a'), large('b'), large('c')];
+    await verifier.verify(a);
+    await verifier.verify(b);
+    await verifier.verify(c); // evicts a: the three exceed the budget though cacheSize is 1,000
+    await verifier.verify(c);
+    await verifier.verify(b);
+    await verifier.verify(a);
+    expect(verifier.stats).toMatchObject({ verifications: 4, cacheHits: 2 });
+    // Small tokens: the same budget holds many.
+    const small = Array.from({ length: 10 }, (_, index) => issuer.sign({ scope: `s${index}` }));
+    for (const token of small) await verifier.verify(token);
+    for (const token of small) await verifier.verify(token);
+    expect(verifier.stats).toMatchObject({ verifications: 14, cacheHits: 12 });
+  });
+
+  it('refuses a cacheBytes below 64 KiB, naming it', () => {
+    expect(() => createVerifier({ issuer: issuer.url, audience: issuer.audience, cacheBytes: 1000 })).toThrow(new TypeError('"cacheBytes" must be an integer from 65536 to 1099511627776'));
+  });
+
   it('does not cache at all with cacheSize 0', async () => {
     const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, cacheSize: 0 });
     const token = issuer.sign();

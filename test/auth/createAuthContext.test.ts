@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { AuthError } from '../../src/errors.js';
 import { createAuthContext } from '../../src/apollo/createAuthContext.js';
 import type { AuthContextFunction, AuthContextOptions } from '../../src/apollo/createAuthContext.js';
 import type { Logger } from '../../src/logger.js';
@@ -268,6 +269,27 @@ describe('createAuthenticator (any server)', () => {
       'ERR_INVALID_REQUEST',
     );
     await expectRefused(authenticate({ headers: { authorization: `Bearer ${token}` }, body: `access_token=${token}` }), 'ERR_INVALID_REQUEST');
+  });
+
+  it('checkBody: after authenticating from the headers, refuses an access_token body member next to the header, and nothing else', async () => {
+    const { authenticate, checkBody, verifier } = createAuthenticator({ issuer: issuer.url, audience: issuer.audience });
+    const token = issuer.sign();
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await authenticate({ headers })).principal?.client.id).toBe('clientA');
+    const refusal = (() => {
+      try {
+        checkBody({ headers, body: { query: '{ viewer { kind } }', access_token: token } });
+        return null;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(AuthError);
+    expect((refusal as AuthError).code).toBe('ERR_INVALID_REQUEST');
+    expect(() => checkBody({ headers, body: `access%5Ftoken=${token}` })).toThrow(AuthError);
+    expect(() => checkBody({ headers, body: { query: '{ access_token }' } })).not.toThrow();
+    expect(() => checkBody({ headers: {}, body: { access_token: token } })).not.toThrow();
+    expect(verifier.stats).toMatchObject({ verifications: 1, cacheHits: 0 });
   });
 
   it('throws the coded errors themselves', async () => {

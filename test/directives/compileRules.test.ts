@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { readFileSync } from 'node:fs';
-import type { GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
 import { compileRules, type CompiledRules } from '../../src/directives/compileRules.js';
@@ -233,5 +233,11 @@ describe('compileRules: wrong annotations fail the build, naming the coordinate'
     const own = authDirectiveTypeDefs.replace('ids: [ID!]', 'ids: [String]');
     const schema = makeExecutableSchema({ typeDefs: [own, 'type Query { a: Int @allowClients(ids: ["x"]) }'] });
     expect(() => applyAllowClients(schema)).toThrow(new TypeError('The schema declares @allowClients differently from authDirectiveTypeDefs'));
+  });
+
+  it('accepts the declarations with their arguments in another order (a lexicographically sorted schema)', () => {
+    const sorted = lexicographicSortSchema(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, 'type Query { a: Int @allowClients(names: ["n"], ids: ["x"]) }'] }));
+    expect(sorted.getDirective('allowClients')?.args.map((arg) => arg.name)).toEqual(['ids', 'metadata', 'names', 'users']);
+    expect(compileRules(sorted).fields.get('Query.a')?.checks.map((check) => check.text)).toEqual(['@allowClients(ids: ["x"], names: ["n"])']);
   });
 });

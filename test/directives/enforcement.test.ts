@@ -129,7 +129,7 @@ describe('mutations: no partial writes', () => {
     const outcome = await run('mutation { touch placeOrder { id } }', callers.silverByName);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
-      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"',
     );
     expect(outcome.data).toBeNull();
     expect(outcome.errors).toEqual([
@@ -165,7 +165,7 @@ describe('mutations: no partial writes', () => {
     reset(calls);
     const outcome = await run('mutation { touch }', callers.anonymous);
     expect(outcome.status).toBe(401);
-    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="test"');
+    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Authentication required' });
     expect(calls['Mutation.touch'] ?? 0).toBe(0);
   });
@@ -179,7 +179,7 @@ describe('reject mode', () => {
     const outcome = await run('{ info orders { id margin } }', callers.unlisted);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
-      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"',
     );
     expect(outcome.data).toBeNull();
     expect(outcome.errors).toEqual([
@@ -193,7 +193,7 @@ describe('reject mode', () => {
     const outcome = await run('{ orders { cost } }', callers.silverByName);
     expect(outcome.status).toBe(403);
     expect(outcome.headers.get('www-authenticate')).toBe(
-      'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
     );
     expect(outcome.data).toBeNull();
     expect(outcome.errors).toEqual([
@@ -207,7 +207,7 @@ describe('reject mode', () => {
     reset(calls);
     const outcome = await run('{ orders { id } }', callers.anonymous);
     expect(outcome.status).toBe(401);
-    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="test"');
+    expect(outcome.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     expect(outcome.data).toBeNull();
     expect(outcome.errors[0]).toMatchObject({ code: 'UNAUTHENTICATED', coordinate: 'Query.orders' });
     expect(calls['Query.orders'] ?? 0).toBe(0);
@@ -265,7 +265,7 @@ describe('denial log', () => {
       messages.push(message);
     };
     const logger = { debug: record, info: record, warn: record, error: record };
-    const auth = allowClients({ realm: 'test', logger });
+    const auth = allowClients({ logger });
     const calls: Calls = {};
     const server = new ApolloServer<AuthContext>({ schema: auth.transformer(makeSchema(calls)), plugins: [auth.plugin] });
     await server.start();
@@ -302,6 +302,20 @@ describe('denial log', () => {
         { coordinate: 'Order.margin', code: 'ERR_FORBIDDEN', detail: '@allowClients(ids: ["partner-gold"])', selections: 600, path: 'orders.m0' },
       ]);
       expect(entry).not.toHaveProperty('unlistedSelections');
+    }
+    expect(calls['Order.margin'] ?? 0).toBe(0);
+  });
+
+  it('bounds the line in bytes whatever the request: a 1 MB alias and a 1 MB operation name (issue 10, finding 3)', async () => {
+    const long = 'x'.repeat(1_048_576);
+    const { entries, calls } = await logsOf(`query ${long} { orders { id ${long}: margin } }`, callers.unlisted, 2);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      expect(JSON.stringify(entry).length).toBeLessThan(2048);
+      expect(entry.operationName).toMatch(/^x+…\(1048576 chars\)$/);
+      expect(entry.denied).toEqual([
+        { coordinate: 'Order.margin', code: 'ERR_FORBIDDEN', detail: '@allowClients(ids: ["partner-gold"])', selections: 1, path: expect.stringMatching(/^orders\.x+…\(1048576 chars\)$/) },
+      ]);
     }
     expect(calls['Order.margin'] ?? 0).toBe(0);
   });
@@ -389,8 +403,8 @@ describe('decision cache', () => {
     expect(decide(1)).not.toBe(first[1]);
   });
 
-  it('does not cache a decision with more denied selections than its share of the budget (20 per entry)', () => {
-    const schema = applyAllowClients(makeSchema({}), { cacheSize: 1 });
+  it('does not cache a decision larger than its share of the byte budget', () => {
+    const schema = applyAllowClients(makeSchema({}), { cacheSize: 1, cacheBytes: 4096 });
     const enforcement = enforcementOf(schema);
     if (enforcement === undefined) throw new Error('no enforcement');
     const aliases = Array.from({ length: 25 }, (_, index) => `m${index}: margin`).join(' ');
@@ -404,19 +418,72 @@ describe('decision cache', () => {
   });
 });
 
+describe('decision cache in bytes (issue 10, finding 3)', () => {
+  const settle = async (gc: () => void): Promise<number> => {
+    for (let round = 0; round < 3; round += 1) {
+      await new Promise((resolveTick) => setImmediate(resolveTick));
+      gc();
+    }
+    return process.memoryUsage().heapUsed;
+  };
+
+  it('keeps denied selections under 1 MB aliases and 1 MB operation names as bounded names, not the names', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const schema = applyAllowClients(makeSchema({}));
+    const enforcement = enforcementOf(schema);
+    if (enforcement === undefined) throw new Error('no enforcement');
+    const before = await settle(gc);
+    for (let index = 0; index < 30; index += 1) {
+      const long = `${index}`.padStart(1_000_000, 'y');
+      const document = parse(`query Q${long} { orders { id a${long}: margin } }`);
+      const result = execute({ schema, document, contextValue: { principal: callers.unlisted } }) as ExecutionResult;
+      expect(result.errors?.[0]?.extensions['code']).toBe('FORBIDDEN');
+      const decision = enforcement.decide(document.definitions[0] as OperationDefinitionNode, () => undefined, callers.unlisted);
+      expect(decision.operationName?.length).toBeLessThanOrEqual(128);
+      expect(decision.denials[0]?.path.map((key) => key.length <= 128)).toEqual([true, true]);
+    }
+    // 30 decisions are cached; 60 MB of names must not be (they were copied whole before).
+    expect((await settle(gc)) - before).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('evicts by bytes before cacheSize is reached', () => {
+    const schema = applyAllowClients(makeSchema({}), { cacheSize: 10_000, cacheBytes: 8 * 1024 });
+    const enforcement = enforcementOf(schema);
+    if (enforcement === undefined) throw new Error('no enforcement');
+    const operations = Array.from({ length: 40 }, (_, index) => parse(`query Q${index} { orders { id margin } }`).definitions[0] as OperationDefinitionNode);
+    const decide = (index: number): unknown => enforcement.decide(operations[index] as OperationDefinitionNode, () => undefined, callers.unlisted);
+    const first = decide(0);
+    expect(decide(0)).toBe(first);
+    for (let index = 1; index < 40; index += 1) decide(index);
+    expect(decide(0)).not.toBe(first);
+    expect(decide(39)).toBe(decide(39));
+  });
+
+  it('checks cacheBytes, naming it', () => {
+    expect(() => applyAllowClients(makeSchema({}), { cacheBytes: 10 })).toThrow(new TypeError('"cacheBytes" must be an integer >= 1024'));
+  });
+});
+
 describe('allowClientsPlugin and allowClients options', () => {
   it('refuses to start with a schema that applyAllowClients did not prepare', async () => {
-    const server = new ApolloServer<AuthContext>({ schema: makeSchema({}), plugins: [allowClientsPlugin({ realm: 'test' })] });
+    const server = new ApolloServer<AuthContext>({ schema: makeSchema({}), plugins: [allowClientsPlugin()] });
     await expect(server.start()).rejects.toThrow('allowClientsPlugin needs the schema returned by applyAllowClients (apply it last)');
   });
 
   it('checks its options at construction, naming the option', () => {
-    expect(() => allowClientsPlugin({ realm: 'a "quoted" realm' })).toThrow(TypeError);
-    expect(() => allowClients({ realm: 'api', mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter" or "reject"'));
-    expect(() => allowClients({ realm: 'api', cacheSize: 0 })).toThrow(new TypeError('"cacheSize" must be a positive integer'));
-    expect(() => allowClients({ realm: 'api', defaultPolicy: 'closed' as never })).toThrow(
+    expect(() => allowClients({ mode: 'strict' as never })).toThrow(new TypeError('"mode" must be "filter", "reject" or "dry-run"'));
+    expect(() => allowClients({ cacheSize: 0 })).toThrow(new TypeError('"cacheSize" must be a positive integer'));
+    expect(() => allowClients({ defaultPolicy: 'closed' as never })).toThrow(
       new TypeError('"defaultPolicy" must be one of "public", "authenticated", "deny"'),
     );
-    expect(() => allowClients({ realm: 'api', logger: console.log as never })).toThrow(TypeError);
+    expect(() => allowClients({ logger: console.log as never })).toThrow(TypeError);
+  });
+
+  it('says where the realm went when given one, as in 0.1: to createAuthContext, once', () => {
+    expect(() => allowClientsPlugin(...([{ realm: 'api' }] as never[]))).toThrow(
+      new TypeError('"realm" is given once, to createAuthContext, no longer to allowClientsPlugin'),
+    );
+    expect(() => allowClients({ realm: 'api' } as never)).toThrow(new TypeError('"realm" is given once, to createAuthContext, no longer to allowClients'));
   });
 });

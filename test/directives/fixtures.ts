@@ -204,7 +204,7 @@ export async function startServer(options: ApplyAllowClientsOptions & { orderCou
   run: (query: string, caller: Principal | null, variables?: Record<string, unknown>) => Promise<Outcome>;
 }> {
   const schema = applyAllowClients(makeSchema(calls, options), options);
-  const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin({ realm: 'test' })] });
+  const server = new ApolloServer<AuthContext>({ schema, plugins: [allowClientsPlugin()] });
   await server.start();
   const run = async (query: string, caller: Principal | null, variables?: Record<string, unknown>): Promise<Outcome> => {
     const response = await server.executeOperation<Record<string, unknown>>(

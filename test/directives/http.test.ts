@@ -11,7 +11,7 @@ import { callers, makeSchema, SECRET, type CallerName, type Calls } from './fixt
  */
 async function serve(mode: 'filter' | 'reject'): Promise<{ url: string; calls: Calls; server: ApolloServer<AuthContext> }> {
   const calls: Calls = {};
-  const auth = allowClients({ realm: 'partners', mode });
+  const auth = allowClients({ mode });
   const server = new ApolloServer<AuthContext>({ schema: auth.transformer(makeSchema(calls)), plugins: [auth.plugin] });
   const { url } = await startStandaloneServer(server, {
     listen: { host: '127.0.0.1', port: 0 },
@@ -43,7 +43,7 @@ describe('HTTP answers of the authorization layer', () => {
   it('reject mode: 403 with an insufficient_scope challenge and no data', async () => {
     const { status, challenge, body } = await post(reject.url, 'unlisted', '{ orders { id margin } }');
     expect(status).toBe(403);
-    expect(challenge).toBe('Bearer realm="partners", error="insufficient_scope", error_description="Not allowed for this client"');
+    expect(challenge).toBe('Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"');
     expect(JSON.parse(body)).toEqual({
       errors: [
         {
@@ -60,7 +60,7 @@ describe('HTTP answers of the authorization layer', () => {
     const { status, challenge, body } = await post(reject.url, 'platinumByTier', '{ orders { cost } }');
     expect(status).toBe(403);
     expect(challenge).toBe(
-      'Bearer realm="partners", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
+      'Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client", scope="orders:read"',
     );
     const parsed = JSON.parse(body);
     expect(parsed.data).toBeUndefined();
@@ -75,7 +75,7 @@ describe('HTTP answers of the authorization layer', () => {
     const before = reject.calls['Query.profile'] ?? 0;
     const { status, challenge, body } = await post(reject.url, 'anonymous', '{ profile }');
     expect(status).toBe(401);
-    expect(challenge).toBe('Bearer realm="partners"');
+    expect(challenge).toBe('Bearer realm="api"');
     const parsed = JSON.parse(body);
     expect(parsed.data).toBeUndefined();
     expect(parsed.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', coordinate: 'Query.profile', coordinates: ['Query.profile'] });
@@ -103,7 +103,7 @@ describe('HTTP answers of the authorization layer', () => {
   it('filter mode: a mutation with a denial is refused with 403 before any resolver runs', async () => {
     const { status, challenge, body } = await post(filter.url, 'silverByName', 'mutation { touch placeOrder { id } }');
     expect(status).toBe(403);
-    expect(challenge).toBe('Bearer realm="partners", error="insufficient_scope", error_description="Not allowed for this client"');
+    expect(challenge).toBe('Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"');
     const parsed = JSON.parse(body);
     expect(parsed.data).toBeUndefined();
     expect(parsed.errors).toEqual([

@@ -12,6 +12,7 @@ import type { Principal } from '../../src/auth/principal.js';
 import { allowClientsPlugin } from '../../src/apollo/allowClientsPlugin.js';
 import { applyAllowClients } from '../../src/directives/applyAllowClients.js';
 import { checkOperation } from '../../src/directives/checkOperation.js';
+import { completeResult } from '../../src/directives/completeResult.js';
 import type { EnforcementMode } from '../../src/directives/decideOperation.js';
 import { mayRead } from '../../src/directives/mayRead.js';
 import { authDirectiveTypeDefs } from '../../src/directives/typeDefs.js';
@@ -89,7 +90,7 @@ function useApollo(mode: EnforcementMode): { run: (query: string, caller: Princi
   const calls: Record<string, number> = {};
   let server: ApolloServer<AuthContext> | undefined;
   beforeAll(async () => {
-    server = new ApolloServer<AuthContext>({ schema: makeSchema(calls, mode), plugins: [allowClientsPlugin({ realm: 'test' })] });
+    server = new ApolloServer<AuthContext>({ schema: makeSchema(calls, mode), plugins: [allowClientsPlugin()] });
     await server.start();
   });
   afterAll(async () => {
@@ -169,9 +170,9 @@ describe('objects of a type the caller may not see (reject mode, Apollo Server)'
   it('refuses the whole response when a hidden object is met, naming the field only', async () => {
     const answer = await run('{ node(id: "offer-1") { __typename ... on Node { id } } }', bronze);
     expect(answer.status).toBe(403);
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"');
+    expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="api", error="insufficient_scope", error_description="Not allowed for this client"');
     expect(answer.data).toBeNull();
-    expect(answer.errors).toEqual([{ path: null, code: 'FORBIDDEN', coordinate: undefined, coordinates: ['Query.node'], message: 'Not allowed for this client: Query.node' }]);
+    expect(answer.errors).toEqual([{ path: null, code: 'FORBIDDEN', coordinate: 'Query.node', coordinates: ['Query.node'], message: 'Not allowed for this client: Query.node' }]);
     expect(answer.text).not.toMatch(/offer/i);
   });
 
@@ -196,6 +197,27 @@ describe('objects of a type the caller may not see (graphql-js execute, guards o
     expect(JSON.stringify(result.data)).not.toMatch(/offer/i);
     expect(calls['Offer.title']).toBeUndefined();
     expect(result.errors?.[0]?.extensions['coordinate']).toBe('Query.nodes');
+  });
+});
+
+describe('objects of a type the caller may not see (graphql-js execute + completeResult, reject mode)', () => {
+  it('turns the response into the refusal, naming the field only', async () => {
+    const schema = makeSchema({}, 'reject');
+    const document = parse('{ node(id: "offer-1") { __typename } }');
+    const contextValue = { principal: bronze };
+    expect(checkOperation({ schema, document, principal: bronze, contextValue })?.refusal).toBeNull();
+    const result = await execute({ schema, document, contextValue });
+    const completed = completeResult({ result, contextValue, realm: 'test', headers: 'record' });
+    expect(completed.data).toBeUndefined();
+    expect(completed.errors?.map((error) => error.extensions)).toEqual([
+      {
+        code: 'FORBIDDEN',
+        coordinate: 'Query.node',
+        coordinates: ['Query.node'],
+        http: { status: 403, headers: { 'www-authenticate': 'Bearer realm="test", error="insufficient_scope", error_description="Not allowed for this client"' } },
+      },
+    ]);
+    expect(JSON.stringify(completed)).not.toMatch(/offer/i);
   });
 });
 

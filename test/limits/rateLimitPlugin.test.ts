@@ -36,7 +36,7 @@ describe('rateLimitPlugin with Apollo Server', () => {
           },
         },
       },
-      plugins: [rateLimitPlugin<Context>(createRateLimiter({ default: { requests: 2, window: 60 } }), { realm: 'orders-api', address: (context) => context.address })],
+      plugins: [rateLimitPlugin<Context>(createRateLimiter({ default: { requests: 2, window: 60 } }), { address: (context) => context.address })],
     });
     const auth = createAuthContext({ issuer: issuer.url, audience: issuer.audience, realm: 'orders-api', allowAnonymous: true });
     ({ url } = await startStandaloneServer(apollo, {
@@ -96,9 +96,10 @@ describe('rateLimitPlugin with Apollo Server', () => {
   });
 
   it('checks its options at construction', () => {
-    expect(() => rateLimitPlugin({} as never, { realm: 'api' })).toThrow(new TypeError('"limiter" must come from createRateLimiter'));
-    expect(() => rateLimitPlugin(createRateLimiter(), { realm: 'api', address: 'x' as never })).toThrow(
-      new TypeError('"address" must be a function of the context'),
+    expect(() => rateLimitPlugin({} as never)).toThrow(new TypeError('"limiter" must come from createRateLimiter'));
+    expect(() => rateLimitPlugin(createRateLimiter(), { address: 'x' as never })).toThrow(new TypeError('"address" must be a function of the context'));
+    expect(() => rateLimitPlugin(createRateLimiter(), { realm: 'api' } as never)).toThrow(
+      new TypeError('"realm" is given once, to createAuthContext, no longer to rateLimitPlugin'),
     );
   });
 });

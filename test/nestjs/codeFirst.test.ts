@@ -158,6 +158,37 @@ describe('NestJS code-first: decorators emit the directives, the plugin decides 
   });
 });
 
+describe('NestJS code-first: your own schema options', () => {
+  it('applies your transformSchema first, then the rules, which still hold', async () => {
+    const issuer = await startTestIssuer();
+    const calls: Calls = {};
+    const seen: string[] = [];
+    const app = await startTestApp({
+      allowClients: trusting(issuer),
+      graphql: {
+        autoSchemaFile: true,
+        transformSchema: (schema) => {
+          seen.push(Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__')).join(','));
+          return schema;
+        },
+      },
+      providers: [OrdersResolver, { provide: CALLS, useValue: calls }],
+    });
+    try {
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toContain('Order');
+      const silver = machineToken(issuer, 'partner-silver', { tier: 'silver' }, 'orders:read');
+      const answer = await postQuery(app.url, '{ orders { id margin } }', silver);
+      expect(answer.json.data).toEqual({ orders: [{ id: 'o-1', margin: null }, { id: 'o-2', margin: null }] });
+      expect(answer.json.errors?.map((error) => error.extensions?.['coordinate'])).toEqual(['Order.margin']);
+      expect(calls['Order.margin'] ?? 0).toBe(0);
+    } finally {
+      await app.close();
+      await issuer.close();
+    }
+  });
+});
+
 describe('NestJS code-first: anonymous callers, JWKS down, rate limit', () => {
   let issuer: TestIssuer;
   let down: TestIssuer;

@@ -211,6 +211,28 @@ describe('abuse limits on the reference server', () => {
     expect(result.status).toBe(400);
     expect(result.json).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
   });
+
+  it('checks the credentials before it parses the body: a 1 MB body with a bad token or none is answered 401 unparsed (issue 10, finding 10)', async () => {
+    // Not JSON at all: had it been parsed first, the answer would be 400 "not valid JSON".
+    const large = `{"query": "{ apiInfo }", "padding": "${'x'.repeat(1_000_000)}`;
+    const forged = `${gold.slice(0, -8)}AAAAAAAA`;
+    for (const token of [forged, 'not-a-jwt', null]) {
+      const result = await postGraphQL(target.url, token, large);
+      expect(result.status).toBe(401);
+      expect(result.headers.get('www-authenticate')).toMatch(/^Bearer realm="allow-clients"/);
+      expect(result.text).not.toContain('not valid JSON');
+      expect(result.text).not.toContain('xxxx');
+    }
+    // With a valid token the same body is parsed, and refused as malformed.
+    const parsed = await postGraphQL(target.url, gold, large);
+    expect(parsed.status).toBe(400);
+    expect(parsed.json).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    // A token in the header and another in the body is still an invalid request.
+    const twice = await postGraphQL(target.url, gold, { query: '{ apiInfo }', access_token: gold });
+    expect(twice.status).toBe(400);
+    expect(twice.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
+    expect(twice.json?.['data']).toBeUndefined();
+  });
 });
 
 describe('forged and replayed tokens on the reference server', () => {

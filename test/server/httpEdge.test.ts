@@ -286,7 +286,7 @@ describe('reference server error hygiene', () => {
     const schema = applyAllowClients(executable, { defaultPolicy: 'authenticated' });
     server = await createReferenceServer(configFor(issuer, { NODE_ENV: 'production' }), {
       logger,
-      schema: { schema, plugins: [allowClientsPlugin<AuthContext>({ realm: REALM })] },
+      schema: { schema, plugins: [allowClientsPlugin<AuthContext>()] },
     });
     token = issuer.sign({ sub: 'acme-gold@clients', azp: 'acme-gold' });
   });

@@ -35,7 +35,8 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  readonly allowClients: AllowClientsModuleOptions;
+  /** The module options (`forRoot`), or the module itself (e.g. from `forRootAsync`). */
+  readonly allowClients: AllowClientsModuleOptions | DynamicModule;
   /** Apollo driver options (code-first: `autoSchemaFile`; schema-first: `typePaths`); null for no GraphQL. */
   readonly graphql: ApolloOptions | null;
   readonly providers?: readonly Provider[];
@@ -44,7 +45,8 @@ export interface TestAppOptions {
 
 /** Starts a Nest application with allow-clients; `close()` stops it. */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
-  const imports: DynamicModule[] = [AllowClientsModule.forRoot(options.allowClients)];
+  const allowClients = options.allowClients;
+  const imports: DynamicModule[] = ['module' in allowClients ? (allowClients as DynamicModule) : AllowClientsModule.forRoot(allowClients as AllowClientsModuleOptions)];
   const graphql = options.graphql;
   if (graphql !== null) {
     imports.push(
