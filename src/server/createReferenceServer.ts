@@ -12,7 +12,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { createAuthContext } from '../apollo/index.js';
+import { createAuthContext, createDocumentStore } from '../apollo/index.js';
 import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
@@ -114,6 +114,9 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // Automatic persisted queries off: Apollo's APQ cache is one for all callers, so a partner could
     // learn whether another sent a query by sending its hash alone (see SECURITY.md).
     persistedQueries: false,
+    // Parsed documents within a byte budget that counts their query text (Apollo's own store
+    // counts the printed document: 1 MB of padding weighed ~150 bytes).
+    documentStore: createDocumentStore(),
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
