@@ -1,6 +1,9 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { AuthContext } from '../auth/context.js';
-import { toGraphQLError } from '../http/challenge.js';
+import { HeaderMap } from '@apollo/server';
+import type { GraphQLResponse } from '@apollo/server';
+import { AllowClientsError } from '../errors.js';
+import { httpChallenge, toGraphQLError } from '../http/challenge.js';
 import { refuseRealmOption } from './realm.js';
 import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { OperationLimits } from '../limits/operationLimits.js';
@@ -58,20 +61,25 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
       let state: CostState | null = null;
       return {
-        async didResolveOperation(requestContext) {
+        // Charged in responseForOperation, not didResolveOperation: Apollo runs every plugin's
+        // didResolveOperation at once, so a charge there would stand for an operation that the rate
+        // limit, the operation limits or the authorization refuse in the same step. By now all of
+        // them have admitted it, and only an operation that runs is charged.
+        async responseForOperation(requestContext) {
           const { operation, document, schema } = requestContext;
-          if (operation === null || operation === undefined) return;
           const principal = requestContext.contextValue.principal ?? null;
           // The cost the operation limits compare, with the request's variables (`first: $n` counts n).
           const cost = limits.costOf({ schema, document, operation, variables: requestContext.request.variables ?? null });
           // Unmeasured, or above the caller's cost limit: the operation limits refuse it (400).
-          if (!Number.isFinite(cost) || cost > limits.limitsFor(principal).cost) return;
+          if (!Number.isFinite(cost) || cost > limits.limitsFor(principal).cost) return null;
+          let refusal: unknown = null;
           try {
             state = await limiter.chargeCost({ principal, cost, mutationFields: rootMutationFields(document, operation) });
+            refusal = state?.refusal ?? null;
           } catch (error) {
-            throw toGraphQLError(error);
+            refusal = error;
           }
-          if (state?.refusal) throw toGraphQLError(state.refusal);
+          return refusal === null ? null : refusalResponse(refusal);
         },
         async willSendResponse(requestContext) {
           if (state === null) return;
@@ -84,5 +92,17 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
         },
       };
     },
+  };
+}
+
+/**
+ * The whole response for an operation the budget (or its store, failing closed) refuses: a response
+ * returned from `responseForOperation` takes its status and headers from here, not from the error.
+ */
+function refusalResponse(error: unknown): GraphQLResponse {
+  const challenge = error instanceof AllowClientsError ? httpChallenge(error) : { status: 500, headers: {} };
+  return {
+    http: { status: challenge.status, headers: new HeaderMap(Object.entries(challenge.headers)) },
+    body: { kind: 'single', singleResult: { errors: [toGraphQLError(error, { http: false }).toJSON()] } },
   };
 }

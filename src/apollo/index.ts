@@ -21,3 +21,7 @@ export { rateLimitPlugin } from './rateLimitPlugin.js';
 export type { RateLimitPluginOptions } from './rateLimitPlugin.js';
 export { costBudgetPlugin } from './costBudgetPlugin.js';
 export type { CostBudgetPluginOptions, CostExtension } from './costBudgetPlugin.js';
+
+// What they may make the server keep: parsed documents, in bytes
+export { createDocumentStore, DEFAULT_DOCUMENT_STORE_BYTES } from './documentStore.js';
+export type { DocumentStoreOptions } from './documentStore.js';

@@ -48,12 +48,19 @@ export type Query = {
 
 export type QueryProductsArgs = {
   categoryId?: InputMaybe<Scalars['ID']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryCategoriesArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -64,11 +71,31 @@ export type QueryNodeArgs = {
 
 export type QuerySearchArgs = {
   text: Scalars['String']['input'];
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryMyOrdersArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryAllOrdersArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
 export type QueryPartnerReportArgs = {
   period: Scalars['String']['input'];
+};
+
+
+export type QueryRecommendedForYouArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Mutation = {
@@ -87,6 +114,8 @@ export type MutationPlaceOrderArgs = {
 
 export type MutationAddToWishlistArgs = {
   productId: Scalars['ID']['input'];
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Viewer = {
@@ -94,7 +123,14 @@ export type Viewer = {
   readonly kind: PrincipalKind;
   readonly client: Client;
   readonly user?: Maybe<User>;
+  /** Granted scopes; `after` is the last scope received. */
   readonly scopes: ReadonlyArray<Scalars['String']['output']>;
+};
+
+
+export type ViewerScopesArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PrincipalKind =
@@ -138,6 +174,12 @@ export type Category = Node & {
   readonly products: ReadonlyArray<Product>;
 };
 
+
+export type CategoryProductsArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type Product = Node & Priced & {
   readonly __typename?: 'Product';
   readonly id: Scalars['ID']['output'];
@@ -158,6 +200,12 @@ export type Bundle = Node & Priced & {
   readonly products: ReadonlyArray<Product>;
   readonly listPrice: Money;
   readonly wholesalePrice?: Maybe<Money>;
+};
+
+
+export type BundleProductsArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A negotiated offer shown to gold partners only: every field of the type carries the rule. */
@@ -185,10 +233,17 @@ export type Order = Node & {
   readonly placedAt: Scalars['String']['output'];
   /** The partner that placed the order. */
   readonly clientId: Scalars['ID']['output'];
+  /** The order's lines, one per product; `after` is the product id of the last line received. */
   readonly lines: ReadonlyArray<OrderLine>;
   readonly total: Money;
   /** Our margin on the order: internal reporting only. */
   readonly margin?: Maybe<Money>;
+};
+
+
+export type OrderLinesArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type OrderLine = {
@@ -204,7 +259,15 @@ export type PartnerReport = {
   readonly period: Scalars['String']['output'];
   readonly orderCount: Scalars['Int']['output'];
   readonly revenue: Money;
+  /** The best-selling products of the period, most units first. */
   readonly topProducts: ReadonlyArray<Product>;
+};
+
+
+/** A partner's sales report; the type is for gold partners. */
+export type PartnerReportTopProductsArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type PlaceOrderInput = {
@@ -392,25 +455,25 @@ export type QueryResolvers<ContextType = AuthContext, ParentType extends Resolve
   apiInfo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
-  categories?: Resolver<ReadonlyArray<ResolversTypes['Category']>, ParentType, ContextType>;
+  categories?: Resolver<ReadonlyArray<ResolversTypes['Category']>, ParentType, ContextType, RequireFields<QueryCategoriesArgs, 'first'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
-  search?: Resolver<ReadonlyArray<Maybe<ResolversTypes['SearchResult']>>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'text'>>;
-  myOrders?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Order']>>, ParentType, ContextType>;
-  allOrders?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Order']>>, ParentType, ContextType>;
+  search?: Resolver<ReadonlyArray<Maybe<ResolversTypes['SearchResult']>>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'text' | 'first'>>;
+  myOrders?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Order']>>, ParentType, ContextType, RequireFields<QueryMyOrdersArgs, 'first'>>;
+  allOrders?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Order']>>, ParentType, ContextType, RequireFields<QueryAllOrdersArgs, 'first'>>;
   partnerReport?: Resolver<Maybe<ResolversTypes['PartnerReport']>, ParentType, ContextType, RequireFields<QueryPartnerReportArgs, 'period'>>;
-  recommendedForYou?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Product']>>, ParentType, ContextType>;
+  recommendedForYou?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<QueryRecommendedForYouArgs, 'first'>>;
 };
 
 export type MutationResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
-  addToWishlist?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<MutationAddToWishlistArgs, 'productId'>>;
+  addToWishlist?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<MutationAddToWishlistArgs, 'productId' | 'first'>>;
 };
 
 export type ViewerResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   kind?: Resolver<ResolversTypes['PrincipalKind'], ParentType, ContextType>;
   client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  scopes?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerScopesArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -446,7 +509,7 @@ export type MoneyResolvers<ContextType = AuthContext, ParentType extends Resolve
 export type CategoryResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType>;
+  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<CategoryProductsArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -465,7 +528,7 @@ export type ProductResolvers<ContextType = AuthContext, ParentType extends Resol
 export type BundleResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Bundle'] = ResolversParentTypes['Bundle']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType>;
+  products?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<BundleProductsArgs, 'first'>>;
   listPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   wholesalePrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -490,7 +553,7 @@ export type OrderResolvers<ContextType = AuthContext, ParentType extends Resolve
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   clientId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  lines?: Resolver<ReadonlyArray<ResolversTypes['OrderLine']>, ParentType, ContextType>;
+  lines?: Resolver<ReadonlyArray<ResolversTypes['OrderLine']>, ParentType, ContextType, RequireFields<OrderLinesArgs, 'first'>>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   margin?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -507,7 +570,7 @@ export type PartnerReportResolvers<ContextType = AuthContext, ParentType extends
   period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
-  topProducts?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType>;
+  topProducts?: Resolver<ReadonlyArray<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<PartnerReportTopProductsArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 

@@ -11,15 +11,15 @@ import { mayRead } from '../index.js';
 import type { Resolvers } from '../generated/graphql.js';
 import type { Store } from './data/store.js';
 import { CURRENCY } from './data/records.js';
+import { badInput, page } from './page.js';
 import type { MoneyRecord, OrderRecord } from './data/records.js';
 
 const money = (amount: number): MoneyRecord => ({ amount: Math.round(amount * 100) / 100, currency: CURRENCY });
 
+const byId = (item: { readonly id: string }): string => item.id;
+
 const total = (order: OrderRecord): number => order.lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 /** Builds the resolvers over one store. */
 export function createResolvers(store: Store): Resolvers {
@@ -41,47 +41,47 @@ export function createResolvers(store: Store): Resolvers {
         return context.principal;
       },
       apiInfo: () => 'allow-clients reference partner API: catalog, orders and partner reports',
-      products: (_parent, { categoryId, first }) => {
-        const limit = Math.max(0, Math.min(first, 100));
+      products: (_parent, { categoryId, first, after }) => {
         const items = categoryId == null ? store.products : store.products.filter((item) => item.categoryId === categoryId);
-        return items.slice(0, limit);
+        return page(items, byId, first, after);
       },
       product: (_parent, { id }) => store.product(id) ?? null,
-      categories: () => store.categories,
+      categories: (_parent, { first, after }) => page(store.categories, byId, first, after),
       node: (_parent, { id }, context) => {
         const found = store.node(id) ?? null;
         // Orders are only reachable by the partner that placed them (or through allOrders).
         if (found?.__typename === 'Order' && found.clientId !== context.principal?.client.id) return null;
         return found;
       },
-      search: (_parent, { text }, context, info) => {
+      search: (_parent, { text, first, after }, context, info) => {
         const needle = text.trim().toLowerCase();
         if (needle.length === 0) return [];
         // Match only on what the caller may read: a match on a hidden title would tell the title.
         const readable = (coordinate: string) => mayRead(info.schema, context.principal, coordinate);
         const matches = (coordinate: string, value: string) => readable(coordinate) && value.toLowerCase().includes(needle);
         const offers = readable('PartnerOffer') ? store.offers : [];
-        return [
+        const found = [
           ...store.products.filter((item) => matches('Product.name', item.name) || matches('Product.description', item.description)),
           ...store.bundles.filter((item) => matches('Bundle.name', item.name)),
           ...offers.filter(
             (item) => matches('PartnerOffer.title', item.title) || (readable('PartnerOffer.product') && matches('Product.name', productOf(item.productId).name)),
           ),
         ];
+        return page(found, byId, first, after);
       },
-      myOrders: (_parent, _args, context) => {
+      myOrders: (_parent, { first, after }, context) => {
         const clientId = context.principal?.client.id;
-        return clientId === undefined ? [] : store.orders().filter((item) => item.clientId === clientId);
+        return page(clientId === undefined ? [] : store.ordersOf(clientId), byId, first, after);
       },
-      allOrders: () => store.orders(),
+      allOrders: (_parent, { first, after }) => page(store.orders(), byId, first, after),
       partnerReport: (_parent, { period }, context) => {
         if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw badInput('period must be a month as YYYY-MM');
         const clientId = context.principal?.client.id;
         if (clientId === undefined) return null;
-        const orders = store.orders().filter((item) => item.clientId === clientId && item.placedAt.startsWith(period));
+        const orders = store.ordersOf(clientId).filter((item) => item.placedAt.startsWith(period));
         return { period, clientId, orders };
       },
-      recommendedForYou: () => store.recommended(),
+      recommendedForYou: (_parent, { first, after }) => page(store.recommended(), byId, first, after),
     },
 
     Mutation: {
@@ -95,11 +95,11 @@ export function createResolvers(store: Store): Resolvers {
           throw error;
         }
       },
-      addToWishlist: (_parent, { productId }, context) => {
+      addToWishlist: (_parent, { productId, first, after }, context) => {
         const userId = context.principal?.user?.id;
         if (userId === undefined) throw badInput('The wishlist belongs to a signed-in user: use a user token');
         try {
-          return store.addToWishlist(userId, productId);
+          return page(store.addToWishlist(userId, productId), byId, first, after);
         } catch (error) {
           if (error instanceof RangeError) throw badInput(error.message);
           throw error;
@@ -111,7 +111,7 @@ export function createResolvers(store: Store): Resolvers {
       kind: (principal) => (principal.kind === 'machine' ? 'MACHINE' : 'USER'),
       client: (principal) => principal.client,
       user: (principal) => principal.user ?? null,
-      scopes: (principal) => [...principal.scopes],
+      scopes: (principal, { first, after }) => page(principal.scopes, (scope) => scope, first, after),
     },
 
     Client: {
@@ -133,7 +133,7 @@ export function createResolvers(store: Store): Resolvers {
     },
 
     Category: {
-      products: (category) => store.products.filter((item) => item.categoryId === category.id),
+      products: (category, { first, after }) => page(store.products.filter((item) => item.categoryId === category.id), byId, first, after),
     },
 
     Product: {
@@ -148,7 +148,7 @@ export function createResolvers(store: Store): Resolvers {
     },
 
     Bundle: {
-      products: (bundle) => bundle.productIds.map(productOf),
+      products: (bundle, { first, after }) => page(bundle.productIds.map(productOf), byId, first, after),
       listPrice: (bundle) => money(bundle.listPrice),
       wholesalePrice: (bundle) => money(bundle.wholesalePrice),
     },
@@ -158,7 +158,7 @@ export function createResolvers(store: Store): Resolvers {
     },
 
     Order: {
-      lines: (order) => order.lines,
+      lines: (order, { first, after }) => page(order.lines, (line) => line.productId, first, after),
       total: (order) => money(total(order)),
       margin: (order) => money(total(order) - cost(order)),
     },
@@ -171,15 +171,13 @@ export function createResolvers(store: Store): Resolvers {
     PartnerReport: {
       orderCount: (report) => report.orders.length,
       revenue: (report) => money(report.orders.reduce((sum, item) => sum + total(item), 0)),
-      topProducts: (report) => {
+      topProducts: (report, { first, after }) => {
         const quantities = new Map<string, number>();
         for (const item of report.orders) {
           for (const line of item.lines) quantities.set(line.productId, (quantities.get(line.productId) ?? 0) + line.quantity);
         }
-        return [...quantities]
-          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-          .slice(0, 3)
-          .map(([id]) => productOf(id));
+        const ranked = [...quantities].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([id]) => productOf(id));
+        return page(ranked, byId, first, after);
       },
     },
   };

@@ -175,6 +175,7 @@ describe('schema view per demo client', () => {
     expect(products?.args.map((arg) => [arg.name, arg.defaultValue])).toEqual([
       ['categoryId', null],
       ['first', '20'],
+      ['after', null],
     ]);
   });
 

@@ -151,7 +151,7 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
       typecheck[name] = await run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], apolloProject);
     }
     issuer = await startTestIssuer();
-  }, 300_000);
+  }, 480_000); // two installs and three type checks: about 30 s alone, three minutes beside the whole suite on 2 cores
 
   afterAll(async () => {
     await issuer?.close();

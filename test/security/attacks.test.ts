@@ -93,8 +93,8 @@ describe('abuse limits on the reference server', () => {
   });
 
   it('refuses a costly query to a bronze partner and serves it to a gold partner (higher tier)', async () => {
-    // products(first: 1000) { id name listPrice { amount currency } } costs 12,500 in graphql-armor's model.
-    const query = '{ products(first: 1000) { id name listPrice { amount currency } } }';
+    // 100 products (a page's maximum), each with its category's first 10: 12,050 in graphql-armor's model.
+    const query = '{ products(first: 100) { id name category { products(first: 10) { id name } } } }';
     expectRefused(await postGraphQL(target.url, bronze, { query }), 400, 'QUERY_TOO_COSTLY');
     const admitted = await postGraphQL(target.url, gold, { query });
     expect(admitted.status).toBe(200);

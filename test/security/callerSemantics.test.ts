@@ -3,6 +3,7 @@
  * with tokens from the embedded dev issuer over loopback HTTP.
  */
 import { createHash } from 'node:crypto';
+import { getNullableType, isListType, isObjectType } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
@@ -15,6 +16,7 @@ import { startDevIssuer } from '../../src/server/devIssuer.js';
 import type { DevIssuer } from '../../src/server/devIssuer.js';
 import { discover, fetchClientToken, fetchUserToken } from '../../src/server/devTokens.js';
 import { createLogger } from '../../src/server/logger.js';
+import { buildReferenceSchema } from '../../src/server/schema.js';
 
 type Caller = 'acme-gold' | 'globex-silver' | 'initech-bronze' | 'ops-internal' | 'alice';
 interface Answer {
@@ -208,6 +210,58 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
       expect(probe.status).toBe(200);
       expect(probe.body.data).toBeUndefined();
       expect(probe.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    });
+  });
+
+  describe('bounded answers (finding 6)', () => {
+    it('paginates every list field of the reference schema: first (with a default) and after', () => {
+      const { schema } = buildReferenceSchema({ mode: 'filter', defaultPolicy: 'authenticated', logger });
+      const lists: string[] = [];
+      for (const type of Object.values(schema.getTypeMap())) {
+        if (type.name.startsWith('__') || !isObjectType(type)) continue;
+        for (const field of Object.values(type.getFields())) {
+          if (!isListType(getNullableType(field.type))) continue;
+          lists.push(`${type.name}.${field.name}`);
+          const first = field.args.find((arg) => arg.name === 'first');
+          const after = field.args.find((arg) => arg.name === 'after');
+          expect(String(first?.type), `${type.name}.${field.name}(first:)`).toBe('Int!');
+          expect(typeof first?.defaultValue, `${type.name}.${field.name}(first:) default`).toBe('number');
+          expect(after === undefined ? 'none' : String(after.type), `${type.name}.${field.name}(after:)`).toMatch(/^(ID|String)$/);
+        }
+      }
+      expect(lists.sort()).toEqual([
+        'Bundle.products',
+        'Category.products',
+        'Mutation.addToWishlist',
+        'Order.lines',
+        'PartnerReport.topProducts',
+        'Query.allOrders',
+        'Query.categories',
+        'Query.myOrders',
+        'Query.products',
+        'Query.recommendedForYou',
+        'Query.search',
+        'Viewer.scopes',
+      ]);
+    });
+
+    it('pages a list with first and after, at most 100 items, and refuses a bad page with BAD_USER_INPUT', async () => {
+      const firstPage = await ask('acme-gold', '{ products(first: 3) { id } }');
+      const ids = (firstPage.body.data?.['products'] as { id: string }[]).map((item) => item.id);
+      expect(ids).toEqual(['prod-drill', 'prod-saw', 'prod-hammer']);
+      const next = await ask('acme-gold', '{ products(first: 3, after: "prod-hammer") { id } }');
+      expect((next.body.data?.['products'] as { id: string }[]).map((item) => item.id)).toEqual(['prod-hose', 'prod-mower', 'prod-gloves']);
+      const lines = await ask('acme-gold', '{ myOrders(first: 1) { number lines(first: 1, after: "prod-drill") { product { id } quantity } } }');
+      expect(lines.body.data).toEqual({ myOrders: [{ number: 'SO-1001', lines: [{ product: { id: 'prod-gloves' }, quantity: 100 }] }] });
+      for (const [query, message] of [
+        ['{ products(first: 101) { id } }', 'first must be between 0 and 100'],
+        ['{ categories(first: -1) { id } }', 'first must be between 0 and 100'],
+        ['{ products(after: "order-1001") { id } }', 'after must be the cursor of an item of this list (the id of the last item received)'],
+      ] as const) {
+        const answer = await ask('acme-gold', query);
+        expect(answer.body.errors?.map((error) => [error.extensions?.['code'], error.message])).toEqual([['BAD_USER_INPUT', message]]);
+        expect(answer.body.data).toBeNull(); // the lists are non-null: the error nulls the whole answer
+      }
     });
   });
 

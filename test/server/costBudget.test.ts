@@ -136,3 +136,53 @@ describe('cost budget and quotas in the reference server', () => {
     expect({ one: calls['one'], two: calls['two'] }).toEqual(before);
   });
 });
+
+describe('cost budget beside the rate limit', () => {
+  let issuer: TestIssuer;
+  let server: ReferenceServer;
+  let runs = 0;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hits: Int! } type Mutation { one: Int }',
+      resolvers: { Query: { hits: () => 1 }, Mutation: { one: () => (runs += 1) } },
+    });
+    const config = readConfig({
+      AUTH_ISSUER: issuer.url,
+      AUTH_AUDIENCE: AUDIENCE,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_REQUESTS: '5',
+      COST_BUDGET: '1000',
+      COST_BUDGET_WINDOW: '3600',
+      MUTATION_FIELD_COST: '10',
+    });
+    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
+      logger: createLogger('silent'),
+      schema: { schema, plugins: [] },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  it('charges no cost for a mutation the rate limit refuses (the budget is the client\'s, shared with its users)', async () => {
+    const machine = issuer.sign({ sub: 'budget-sharer@clients', azp: 'budget-sharer' });
+    // Eight root fields count 8 requests: more than the 5 of the window, so the rate limit refuses it.
+    const mutation = `mutation { ${Array.from({ length: 8 }, (_, i) => `a${i}: one`).join(' ')} }`;
+    const refused = await postGraphQL(server.url, mutation, { token: machine });
+    expect(refused.status).toBe(429);
+    expect(refused.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
+    expect(runs).toBe(0);
+    expect((refused.json as { extensions?: { cost?: unknown } }).extensions?.cost).toBeUndefined();
+    // A user of the same client has a request window of its own and the client's cost budget:
+    // it finds the budget whole but for its own operation.
+    const user = issuer.sign({ sub: 'user-1', azp: 'budget-sharer', gty: undefined });
+    const query = await postGraphQL(server.url, '{ hits }', { token: user });
+    expect(query.status).toBe(200);
+    const cost = (query.json as { extensions: { cost: Record<string, number> } }).extensions.cost;
+    expect(cost['remaining']).toBe(1000 - (cost['requested'] ?? 0));
+  });
+});

@@ -74,27 +74,58 @@ const ORDERS: readonly OrderRecord[] = [
 /** Recommendations per shopper are the same for everyone in the demo: a deterministic pick. */
 const RECOMMENDED = ['prod-drill', 'prod-helmet', 'prod-hose'];
 
-/** One server's data. Orders and wishlists change; the catalog does not. */
+/** The most orders the store keeps per partner: placing one more drops that partner's oldest. */
+export const MAX_ORDERS_PER_PARTNER = 1000;
+
+/** The most shoppers whose wishlists the store keeps: one more drops the least recently changed. */
+export const MAX_WISHLISTS = 10_000;
+
+/** Options of {@link createStore}. */
+export interface StoreOptions {
+  /** Default {@link MAX_ORDERS_PER_PARTNER}. */
+  readonly maxOrdersPerPartner?: number;
+  /** Default {@link MAX_WISHLISTS}. */
+  readonly maxWishlists?: number;
+}
+
+/** One server's data. Orders and wishlists change, within bounds; the catalog does not. */
 export interface Store {
   readonly categories: readonly CategoryRecord[];
   readonly products: readonly ProductRecord[];
   readonly bundles: readonly BundleRecord[];
   readonly offers: readonly OfferRecord[];
+  /** Every order, oldest first. */
   orders(): readonly OrderRecord[];
+  /** One partner's orders, oldest first (at most `maxOrdersPerPartner`). */
+  ordersOf(clientId: string): readonly OrderRecord[];
   product(id: string): ProductRecord | undefined;
   category(id: string): CategoryRecord | undefined;
   /** Any catalog or order object by id. */
   node(id: string): CategoryRecord | ProductRecord | BundleRecord | OfferRecord | OrderRecord | undefined;
   recommended(): readonly ProductRecord[];
-  /** Records a new order at wholesale prices; throws RangeError for an unknown product or a bad quantity. */
+  /**
+   * Records a new order at wholesale prices, one line per product (quantities of a product named
+   * twice are added); throws RangeError for an unknown product or a bad quantity.
+   */
   placeOrder(clientId: string, lines: readonly { productId: string; quantity: number }[]): OrderRecord;
   /** Adds to a user's wishlist and returns it. */
   addToWishlist(userId: string, productId: string): readonly ProductRecord[];
 }
 
 /** Creates a fresh store with the demo data. */
-export function createStore(): Store {
+export function createStore(options: StoreOptions = {}): Store {
+  const maxOrders = options.maxOrdersPerPartner ?? MAX_ORDERS_PER_PARTNER;
+  const maxWishlists = options.maxWishlists ?? MAX_WISHLISTS;
+  if (!Number.isSafeInteger(maxOrders) || maxOrders < 1) throw new TypeError('"maxOrdersPerPartner" must be a positive integer');
+  if (!Number.isSafeInteger(maxWishlists) || maxWishlists < 1) throw new TypeError('"maxWishlists" must be a positive integer');
   const orders: OrderRecord[] = [...ORDERS];
+  const byClient = new Map<string, OrderRecord[]>();
+  const ordersById = new Map<string, OrderRecord>();
+  for (const item of ORDERS) {
+    byClient.set(item.clientId, [...(byClient.get(item.clientId) ?? []), item]);
+    ordersById.set(item.id, item);
+  }
+  // A Map keeps insertion order: re-inserting a changed wishlist makes the first one the least recently changed.
   const wishlists = new Map<string, string[]>();
   const productsById = new Map(PRODUCTS.map((item) => [item.id, item]));
   const nodes = new Map<string, CategoryRecord | ProductRecord | BundleRecord | OfferRecord>(
@@ -111,20 +142,34 @@ export function createStore(): Store {
     bundles: BUNDLES,
     offers: OFFERS,
     orders: () => orders,
+    ordersOf: (clientId) => byClient.get(clientId) ?? [],
     product: (id) => productsById.get(id),
     category: (id) => CATEGORIES.find((item) => item.id === id),
-    node: (id) => nodes.get(id) ?? orders.find((item) => item.id === id),
+    node: (id) => nodes.get(id) ?? ordersById.get(id),
     recommended: () => RECOMMENDED.map(mustProduct),
     placeOrder(clientId, lines) {
       if (lines.length === 0 || lines.length > 50) throw new RangeError('An order has between 1 and 50 lines');
-      const recordLines = lines.map((line) => {
-        if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > 10_000) {
+      const quantities = new Map<string, number>();
+      for (const line of lines) {
+        const quantity = (quantities.get(line.productId) ?? 0) + line.quantity;
+        if (!Number.isInteger(line.quantity) || line.quantity < 1 || quantity > 10_000) {
           throw new RangeError('Quantities are integers between 1 and 10000');
         }
-        return { productId: line.productId, quantity: line.quantity, unitPrice: mustProduct(line.productId).wholesalePrice };
-      });
+        quantities.set(line.productId, quantity);
+      }
+      const recordLines = [...quantities].map(([productId, quantity]) => ({ productId, quantity, unitPrice: mustProduct(productId).wholesalePrice }));
       // Opaque and random: a global sequence would tell every partner how many orders the others place.
       const created = order(`order-${randomUUID()}`, `SO-${randomBytes(5).toString('hex').toUpperCase()}`, 'PLACED', new Date().toISOString(), clientId, recordLines);
+      const own = byClient.get(clientId) ?? [];
+      if (own.length >= maxOrders) {
+        // Bounded per partner: the oldest order goes, so one partner's writes cannot grow the store.
+        const dropped = own.shift() as OrderRecord;
+        ordersById.delete(dropped.id);
+        orders.splice(orders.indexOf(dropped), 1);
+      }
+      own.push(created);
+      byClient.set(clientId, own);
+      ordersById.set(created.id, created);
       orders.push(created);
       return created;
     },
@@ -132,7 +177,9 @@ export function createStore(): Store {
       mustProduct(productId);
       const list = wishlists.get(userId) ?? [];
       if (!list.includes(productId)) list.push(productId);
+      wishlists.delete(userId);
       wishlists.set(userId, list);
+      if (wishlists.size > maxWishlists) wishlists.delete(wishlists.keys().next().value as string);
       return list.map(mustProduct);
     },
   };
