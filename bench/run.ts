@@ -24,6 +24,7 @@ import { manyPartners } from './scenarios/manyPartners.js';
 import { nestHttp, nestLargeList } from './scenarios/nestjs.js';
 import { repeatedOperation } from './scenarios/repeatedOperation.js';
 import { schemaBuild } from './scenarios/schemaBuild.js';
+import { schemaViews } from './scenarios/schemaViews.js';
 import { sharedStore } from './scenarios/sharedStore.js';
 import { tokenVerification } from './scenarios/tokenVerification.js';
 
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
     ['3', 'Repeated small operation', repeatedOperation],
     ['4', 'Token verification', tokenVerification],
     ['8', 'Decisions for many partners', manyPartners],
+    ['11', 'Per-client schema views', schemaViews],
   ];
   for (const [id, title, run] of inProcess) {
     if (!wanted(id)) continue;

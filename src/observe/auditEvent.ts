@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
+import { boundName } from '../text/boundName.js';
 import type { OperationDecision } from '../directives/decideOperation.js';
 import type { RequestOutcome } from './requestOutcome.js';
 
@@ -21,10 +22,13 @@ export const MAX_AUDIT_EVENT_BYTES = 4096;
 /** The most coordinates one event lists; the rest are counted in `omittedCoordinates`. */
 export const MAX_AUDIT_COORDINATES = 20;
 
-/** The longest text kept in a field (client id, user id, operation name, rule), in characters. */
-const MAX_TEXT = 200;
+/** The most UTF-8 bytes kept of a text field (client id, user id, operation name, rule), by `boundName`. */
+const MAX_TEXT_BYTES = 200;
+/** The bound used instead when the event would not fit otherwise (texts full of control characters). */
+const MIN_TEXT_BYTES = 48;
 /** Request ids are short tokens, else replaced by a fresh one by the server. */
-const MAX_REQUEST_ID = 64;
+const MAX_REQUEST_ID_BYTES = 64;
+const MAX_CODE_BYTES = 64;
 
 /** One denied field coordinate of an audit event. */
 export interface AuditCoordinate {
@@ -63,7 +67,7 @@ export interface AuditEvent {
   readonly coordinates: readonly AuditCoordinate[];
   /** Denied coordinates not listed (past {@link MAX_AUDIT_COORDINATES} or the byte bound). */
   readonly omittedCoordinates: number;
-  /** True when a text field was cut to fit (its value ends with `…`). */
+  /** True when a text field was cut to fit (its value ends with `…(N chars)`, as `boundName` cuts). */
   readonly truncated: boolean;
 }
 
@@ -98,13 +102,18 @@ export function operationHash(query: string): string {
  * ```
  */
 export function createAuditEvent(input: AuditInput): AuditEvent {
+  // Control characters take 6 bytes each in JSON: when cut names still do not fit, cut them shorter.
+  let event = auditEventWithin(input, MAX_TEXT_BYTES);
+  if (Buffer.byteLength(JSON.stringify(event)) > MAX_AUDIT_EVENT_BYTES) event = auditEventWithin(input, MIN_TEXT_BYTES);
+  return event;
+}
+
+function auditEventWithin(input: AuditInput, maxTextBytes: number): AuditEvent {
   const cut = { truncated: false };
-  const text = (value: string, max = MAX_TEXT): string => {
-    if (value.length <= max) return value;
-    cut.truncated = true;
-    // Never split a surrogate pair.
-    const end = value.charCodeAt(max - 2) >= 0xd800 && value.charCodeAt(max - 2) <= 0xdbff ? max - 2 : max - 1;
-    return `${value.slice(0, end)}…`;
+  const text = (value: string, max = maxTextBytes): string => {
+    const bounded = boundName(value, max);
+    if (bounded !== value) cut.truncated = true;
+    return bounded;
   };
   const principal = input.principal;
   const denied = input.decision?.deniedCoordinates ?? [];
@@ -118,18 +127,18 @@ export function createAuditEvent(input: AuditInput): AuditEvent {
   const base = {
     event: AUDIT_EVENT_NAME,
     version: AUDIT_EVENT_VERSION,
-    requestId: text(input.requestId, MAX_REQUEST_ID),
+    requestId: text(input.requestId, Math.min(maxTextBytes, MAX_REQUEST_ID_BYTES)),
     outcome: input.outcome,
     status: input.status,
-    code: text(input.code, 64),
+    code: text(input.code, Math.min(maxTextBytes, MAX_CODE_BYTES)),
     clientId: principal === null ? null : text(principal.client.id),
     kind: principal === null ? 'anonymous' : principal.kind,
     ...(principal?.kind === 'user' && principal.user !== undefined ? { userId: text(principal.user.id) } : {}),
     operationName: input.operationName === undefined || input.operationName === null ? null : text(input.operationName),
     operationHash: input.query === undefined || input.query === null ? null : operationHash(input.query),
   } as const;
-  // Each coordinate holds at most ~2 × MAX_TEXT characters (up to 3 bytes each): drop from the end until it fits.
   let event: AuditEvent = { ...base, coordinates, omittedCoordinates: Math.max(0, total - coordinates.length), truncated: cut.truncated };
+  // Drop coordinates from the end until the event fits.
   while (coordinates.length > 0 && Buffer.byteLength(JSON.stringify(event)) > MAX_AUDIT_EVENT_BYTES) {
     coordinates.pop();
     event = { ...event, coordinates, omittedCoordinates: Math.max(0, total - coordinates.length) };

@@ -17,6 +17,8 @@ import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rate
 import type { AuthContext } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
+import { createExplorer } from './explorer.js';
+import type { Explorer, ExplorerDevIssuer } from './explorer.js';
 import { createFormatError } from './formatError.js';
 import { listen } from './listen.js';
 import type { Bound } from './listen.js';
@@ -50,6 +52,8 @@ export interface ReferenceServerDependencies {
   readonly schema?: ReferenceSchema;
   /** The data of the default reference API; default a fresh store with the demo data. */
   readonly store?: Store;
+  /** The embedded dev issuer and its demo clients, for the explorer's caller picker; absent with a real issuer. */
+  readonly devIssuer?: ExplorerDevIssuer;
   /** Client ids that always get their own metric label (the demo clients). */
   readonly metricsClientIds?: readonly string[];
 }
@@ -70,6 +74,7 @@ interface Readiness {
  */
 export async function createReferenceServer(config: ReferenceServerConfig, dependencies: ReferenceServerDependencies): Promise<ReferenceServer> {
   const { logger } = dependencies;
+  const explorer = config.explorer ? createExplorer({ path: '/graphql', devIssuer: dependencies.devIssuer ?? null }) : null;
   const observer = createRequestObserver({ logger, ...(dependencies.metricsClientIds === undefined ? {} : { clientIds: dependencies.metricsClientIds }) });
   // The realm is given here once: the contexts carry it to the authorization plugin's 403s; the
   // refusals before Apollo (401, 413, 429) are written at this server's edge below, with the same REALM.
@@ -149,6 +154,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       send(res, readiness.status === 'ready' ? 200 : 503, readiness);
       return;
     }
+    if (explorer !== null && (await explorer.handle(req, res, url, address))) return;
     if (url.pathname !== '/graphql') {
       sendErrors(res, 404, 'NOT_FOUND', 'Not found: the API is served at /graphql');
       return;
@@ -156,6 +162,10 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
       sendErrors(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET or POST');
+      return;
+    }
+    if (explorer !== null && explorer.wantsPage(req, url)) {
+      explorer.page(res);
       return;
     }
 
@@ -245,7 +255,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       });
     }
     const address = peerAddresses.get(req.socket) ?? req.socket.remoteAddress ?? null;
-    const record = startRecord(observer, req, res);
+    const record = startRecord(observer, explorer, req, res);
     handle(req, res, address, record).catch((error: unknown) => {
       if (record !== null) observer.refused(record, error);
       if (error instanceof AllowClientsError) {
@@ -315,10 +325,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
 }
 
 /** A record for each request to the GraphQL path (the only one counted and audited). */
-function startRecord(observer: RequestObserver, req: IncomingMessage, res: ServerResponse): RequestRecord | null {
+function startRecord(observer: RequestObserver, explorer: Explorer | null, req: IncomingMessage, res: ServerResponse): RequestRecord | null {
   const target = req.url ?? '';
-  const path = target.split('?', 1)[0];
-  return path === '/graphql' ? observer.start(req, res) : null;
+  if (target.split('?', 1)[0] !== '/graphql') return null;
+  // The explorer's page is not a GraphQL request.
+  if (explorer !== null && target.startsWith('/') && explorer.wantsPage(req, new URL(`http://reference.invalid${target}`))) return null;
+  return observer.start(req, res);
 }
 
 /** The query text of a request (hashed into the audit event), if it has one. */

@@ -71,7 +71,11 @@ async function main(): Promise<void> {
       logger.warn({ issuer }, 'Embedded DEV issuer started (development only; set AUTH_ISSUER to use a real one)');
     }
     if (issuer === null) return fail('Configuration error: AUTH_ISSUER is not set');
-    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer } }, { logger, metricsClientIds: devClients.map((client) => client.id) });
+    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer } }, {
+      logger,
+      metricsClientIds: devClients.map((client) => client.id),
+      ...(devIssuer === null ? {} : { devIssuer: { issuer: devIssuer.issuer, clients: devClients } }),
+    });
     if (config.metricsPort !== null) {
       collectDefaultMetrics({ register: server.metrics.registry });
       metricsServer = await startMetricsServer({ host: config.host, port: config.metricsPort, registry: server.metrics.registry, logger });
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
 
   logger.info({ url: server.url, issuer: devIssuer?.issuer ?? config.auth.issuer, audience: config.auth.audience }, 'Reference API ready');
   if (devIssuer !== null && config.devIssuer !== null) {
-    process.stdout.write(nextSteps({ apiUrl: server.url, issuer: devIssuer.issuer, issuerPort: devIssuer.port, audience: config.devIssuer.audience, clients: devClients }));
+    process.stdout.write(nextSteps({ apiUrl: server.url, issuer: devIssuer.issuer, issuerPort: devIssuer.port, audience: config.devIssuer.audience, clients: devClients, explorer: config.explorer }));
   }
 }
 

@@ -11,6 +11,8 @@ export interface NextStepsInput {
   readonly issuerPort: number;
   readonly audience: string;
   readonly clients: readonly DevClient[];
+  /** Whether the explorer is on (`GRAPHQL_EXPLORER`). */
+  readonly explorer?: boolean;
 }
 
 /** The demo query: the same fields for everyone, different answers per client. */
@@ -44,6 +46,7 @@ export function nextSteps(input: NextStepsInput): string {
     `  curl -s ${input.apiUrl} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `    -d '${body}'`,
     '',
+    ...(input.explorer === true ? [`Or open ${input.apiUrl} in a browser: the explorer, with a picker of these clients.`, ''] : []),
     'Stop with Ctrl+C.',
     '',
   ].join('\n');

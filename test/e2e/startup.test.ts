@@ -54,7 +54,7 @@ describe('starting the reference server', () => {
   it.each([
     [{ PORT: 'eighty' }, 'Configuration error: PORT must be an integer between 0 and 65535 (got "eighty")'],
     [{ AUTH_ISSUER: 'https://tenant.example/' }, 'Configuration error: AUTH_AUDIENCE is required when AUTH_ISSUER is set (your API identifier)'],
-    [{ AUTHZ_MODE: 'strict' }, 'Configuration error: AUTHZ_MODE must be one of filter, reject (got "strict")'],
+    [{ AUTHZ_MODE: 'strict' }, 'Configuration error: AUTHZ_MODE must be one of filter, reject, dry-run (got "strict")'],
     [{ RATE_LIMIT_WINDOW: '0' }, 'Configuration error: RATE_LIMIT_WINDOW must be an integer between 1 and 86400 (got "0")'],
     [{ DEV_ISSUER_HOST: '0.0.0.0' }, 'Configuration error: DEV_ISSUER_HOST must be a loopback address'],
     [

@@ -70,11 +70,18 @@ describe('createAuditEvent', () => {
     const bytes = Buffer.byteLength(JSON.stringify(event));
     expect(bytes).toBeLessThanOrEqual(MAX_AUDIT_EVENT_BYTES);
     expect(event.truncated).toBe(true);
-    expect(event.clientId?.endsWith('…')).toBe(true);
+    expect(event.clientId).toMatch(/…\(15000 chars\)$/);
     expect(event.coordinates.length).toBeLessThanOrEqual(MAX_AUDIT_COORDINATES);
     expect(event.coordinates.length + event.omittedCoordinates).toBe(400);
     // No lone surrogate from a cut in the middle of a pair.
     expect(JSON.stringify(event)).not.toMatch(/\\ud83d"/i);
+  });
+
+  it('fits even when every text is made of control characters (6 JSON bytes each)', () => {
+    const control = '\u0001'.repeat(10_000);
+    const event = createAuditEvent({ requestId: control, outcome: 'refused', status: 403, code: control, principal: user(control, control), operationName: control, decision: decisionDenying(30, 180) });
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(MAX_AUDIT_EVENT_BYTES);
+    expect(event.truncated).toBe(true);
   });
 
   it('is anonymous, without user id or coordinates, for a refusal before verification', () => {
