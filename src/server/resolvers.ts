@@ -47,10 +47,13 @@ export function createResolvers(store: Store): Resolvers {
       },
       product: (_parent, { id }) => store.product(id) ?? null,
       categories: (_parent, { first, after }) => page(store.categories, byId, first, after),
-      node: (_parent, { id }, context) => {
+      node: (_parent, { id }, context, info) => {
         const found = store.node(id) ?? null;
         // Orders are only reachable by the partner that placed them (or through allOrders).
         if (found?.__typename === 'Order' && found.clientId !== context.principal?.client.id) return null;
+        // An object of a type the caller may not see answers as an id that does not exist: withheld
+        // with an error, it would tell which hidden ids exist (offer ids are guessable slugs).
+        if (found !== null && !mayRead(info.schema, context.principal, found.__typename)) return null;
         return found;
       },
       search: (_parent, { text, first, after }, context, info) => {
