@@ -6,19 +6,14 @@ import { createHash } from 'node:crypto';
 import { getNullableType, isListType, isObjectType } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
-import { loadDevClients } from '../../src/server/devClients.js';
-import type { DevFrontendClient, DevMachineClient } from '../../src/server/devClients.js';
-import { startDevIssuer } from '../../src/server/devIssuer.js';
-import type { DevIssuer } from '../../src/server/devIssuer.js';
-import { discover, fetchClientToken, fetchUserToken } from '../../src/server/devTokens.js';
 import { createLogger } from '../../src/server/logger.js';
+import { startDevCallers } from '../helpers/devCallers.js';
+import type { DevCaller as Caller, DevCallers } from '../helpers/devCallers.js';
 import { buildReferenceSchema } from '../../src/server/schema.js';
 
-type Caller = 'acme-gold' | 'globex-silver' | 'initech-bronze' | 'ops-internal' | 'alice';
 interface Answer {
   status: number;
   challenge: string | null;
@@ -26,11 +21,10 @@ interface Answer {
   body: { data?: Record<string, unknown> | null; errors?: { message: string; path?: unknown[]; extensions?: Record<string, unknown> }[] };
 }
 
-const clients = loadDevClients();
 const logger = createLogger('silent');
 
 describe('hostile callers: a caller learns nothing of what it may not see (issue 10, findings 1 and 8)', () => {
-  let issuer: DevIssuer;
+  let callers: DevCallers;
   let filter: ReferenceServer;
   let reject: ReferenceServer;
   let production: ReferenceServer;
@@ -39,28 +33,21 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
   const lines: { level: number; msg: string; err?: { stack?: string } }[] = [];
   const tokens = {} as Record<Caller, string>;
 
-  function configFor(env: Record<string, string>): ReferenceServerConfig {
-    const config = readConfig({ PORT: '0', DEV_ISSUER_PORT: '0', LOG_LEVEL: 'silent', RATE_LIMIT_REQUESTS: '0', ...env });
-    return { ...config, auth: { ...config.auth, issuer: issuer.issuer } };
-  }
+  const configFor = (env: Record<string, string>): ReferenceServerConfig => callers.configFor({ RATE_LIMIT_REQUESTS: '0', ...env });
 
   beforeAll(async () => {
-    issuer = await startDevIssuer({ host: '127.0.0.1', port: 0, audience: DEV_AUDIENCE, clientClaim: 'https://allow-clients.dev/client', clients });
+    callers = await startDevCallers();
+    Object.assign(tokens, callers.tokens);
     filter = await createReferenceServer(configFor({}), { logger });
     reject = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject' }), { logger });
     production = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject', GRAPHQL_INTROSPECTION: 'false' }), { logger });
     const capture = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
     logged = await createReferenceServer(configFor({}), { logger: capture });
     limited = await createReferenceServer(configFor({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW: '3600' }), { logger });
-    const endpoints = await discover(issuer.issuer);
-    for (const client of clients) {
-      if (client.kind === 'machine') tokens[client.id as Caller] = await fetchClientToken(endpoints, client as DevMachineClient);
-    }
-    tokens.alice = await fetchUserToken(endpoints, clients.find((client) => client.kind === 'frontend') as DevFrontendClient, 'alice');
   });
   afterAll(async () => {
     await Promise.all([filter.close(), reject.close(), production.close(), logged.close(), limited.close()]);
-    await issuer.close();
+    await callers.close();
   });
 
   async function ask(caller: Caller, query: string, server: ReferenceServer = filter, variables?: Record<string, unknown>): Promise<Answer> {

@@ -3,52 +3,35 @@
  * issuer (oidc-provider) over HTTP, the real server, and a visibly different slice per client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
-import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
-import { loadDevClients } from '../../src/server/devClients.js';
-import type { DevFrontendClient, DevMachineClient } from '../../src/server/devClients.js';
-import { startDevIssuer } from '../../src/server/devIssuer.js';
-import type { DevIssuer } from '../../src/server/devIssuer.js';
-import { discover, fetchClientToken, fetchUserToken } from '../../src/server/devTokens.js';
 import { createLogger } from '../../src/server/logger.js';
+import { startDevCallers } from '../helpers/devCallers.js';
+import type { DevCaller as Caller, DevCallers } from '../helpers/devCallers.js';
 
-type Caller = 'acme-gold' | 'globex-silver' | 'initech-bronze' | 'ops-internal' | 'alice';
 interface Answer {
   status: number;
   challenge: string | null;
   body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
-const clients = loadDevClients();
 const logger = createLogger('silent');
 
 describe('reference API per demo client', () => {
-  let issuer: DevIssuer;
+  let callers: DevCallers;
   let filter: ReferenceServer;
   let reject: ReferenceServer;
   const tokens = {} as Record<Caller, string>;
 
-  function configFor(env: Record<string, string>): ReferenceServerConfig {
-    const config = readConfig({ PORT: '0', DEV_ISSUER_PORT: '0', LOG_LEVEL: 'silent', ...env });
-    return { ...config, auth: { ...config.auth, issuer: issuer.issuer } };
-  }
-
   beforeAll(async () => {
-    const base = readConfig({ DEV_ISSUER_PORT: '0' });
-    issuer = await startDevIssuer({ host: '127.0.0.1', port: 0, audience: base.devIssuer?.audience ?? DEV_AUDIENCE, clientClaim: 'https://allow-clients.dev/client', clients });
-    filter = await createReferenceServer(configFor({}), { logger });
-    reject = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject' }), { logger });
-    const endpoints = await discover(issuer.issuer);
-    for (const client of clients) {
-      if (client.kind === 'machine') tokens[client.id as Caller] = await fetchClientToken(endpoints, client as DevMachineClient);
-    }
-    tokens.alice = await fetchUserToken(endpoints, clients.find((client) => client.kind === 'frontend') as DevFrontendClient, 'alice');
+    callers = await startDevCallers();
+    Object.assign(tokens, callers.tokens);
+    filter = await createReferenceServer(callers.configFor(), { logger });
+    reject = await createReferenceServer(callers.configFor({ AUTHZ_MODE: 'reject' }), { logger });
   });
   afterAll(async () => {
     await Promise.all([filter.close(), reject.close()]);
-    await issuer.close();
+    await callers.close();
   });
 
   async function ask(caller: Caller, query: string, server: ReferenceServer = filter): Promise<Answer> {

@@ -5,24 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery } from 'graphql';
 import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
-import type { ReferenceServerConfig } from '../../src/server/config.js';
 import { createReferenceServer } from '../../src/server/createReferenceServer.js';
 import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
-import { loadDevClients } from '../../src/server/devClients.js';
-import type { DevFrontendClient, DevMachineClient } from '../../src/server/devClients.js';
-import { startDevIssuer } from '../../src/server/devIssuer.js';
-import type { DevIssuer } from '../../src/server/devIssuer.js';
-import { discover, fetchClientToken, fetchUserToken } from '../../src/server/devTokens.js';
 import { createLogger } from '../../src/server/logger.js';
+import { startDevCallers } from '../helpers/devCallers.js';
+import type { DevCaller as Caller, DevCallers } from '../helpers/devCallers.js';
 
-type Caller = 'acme-gold' | 'globex-silver' | 'initech-bronze' | 'ops-internal' | 'alice';
 interface Answer {
   status: number;
   text: string;
   body: { data?: Record<string, unknown> | null; errors?: { message: string; locations?: unknown; extensions?: Record<string, unknown> }[] };
 }
 
-const clients = loadDevClients();
 const logger = createLogger('silent');
 
 /** Names only gold partners (and the internal client for stock) may see, and internal-only names. */
@@ -31,30 +25,24 @@ const INTERNAL_ONLY = ['allOrders', 'margin'];
 const PARTNER_ONLY = ['wholesalePrice', 'placeOrder', 'PlaceOrderInput', 'OrderLineInput'];
 
 describe('schema views through the reference server', () => {
-  let issuer: DevIssuer;
+  let callers: DevCallers;
   let server: ReferenceServer;
   let production: ReferenceServer;
   const tokens = {} as Record<Caller, string>;
 
-  function configFor(env: Record<string, string>): ReferenceServerConfig {
-    const config = readConfig({ PORT: '0', DEV_ISSUER_PORT: '0', LOG_LEVEL: 'silent', ...env });
-    return { ...config, auth: { ...config.auth, issuer: issuer.issuer } };
-  }
-
   beforeAll(async () => {
-    const base = readConfig({ DEV_ISSUER_PORT: '0' });
-    issuer = await startDevIssuer({ host: '127.0.0.1', port: 0, audience: base.devIssuer?.audience ?? DEV_AUDIENCE, clientClaim: 'https://allow-clients.dev/client', clients });
-    server = await createReferenceServer(configFor({ AUTHZ_SCHEMA_VIEW: 'caller' }), { logger });
-    production = await createReferenceServer(configFor({ AUTHZ_SCHEMA_VIEW: 'caller', NODE_ENV: 'production', AUTH_ISSUER: issuer.issuer, AUTH_AUDIENCE: base.devIssuer?.audience ?? DEV_AUDIENCE }), { logger });
-    const endpoints = await discover(issuer.issuer);
-    for (const client of clients) {
-      if (client.kind === 'machine') tokens[client.id as Caller] = await fetchClientToken(endpoints, client as DevMachineClient);
-    }
-    tokens.alice = await fetchUserToken(endpoints, clients.find((client) => client.kind === 'frontend') as DevFrontendClient, 'alice');
+    callers = await startDevCallers();
+    Object.assign(tokens, callers.tokens);
+    const audience = readConfig({ DEV_ISSUER_PORT: '0' }).devIssuer?.audience ?? DEV_AUDIENCE;
+    server = await createReferenceServer(callers.configFor({ AUTHZ_SCHEMA_VIEW: 'caller' }), { logger });
+    production = await createReferenceServer(
+      callers.configFor({ AUTHZ_SCHEMA_VIEW: 'caller', NODE_ENV: 'production', AUTH_ISSUER: callers.issuer.issuer, AUTH_AUDIENCE: audience }),
+      { logger },
+    );
   });
   afterAll(async () => {
     await Promise.all([server.close(), production.close()]);
-    await issuer.close();
+    await callers.close();
   });
 
   async function ask(caller: Caller, query: string, target: ReferenceServer = server): Promise<Answer> {
