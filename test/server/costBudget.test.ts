@@ -5,6 +5,7 @@
  * RateLimit fields and the cost in `extensions.cost`.
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/server/config.js';
 import type { ReferenceServerConfig } from '../../src/server/config.js';
@@ -18,6 +19,15 @@ import type { TestIssuer } from '../helpers/testIssuer.js';
 const AUDIENCE = 'https://api.allow-clients.test/graphql';
 const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
 const BUDGET = 400;
+
+/** The reference server over `schema`, trusting the test issuer, with a cost budget per hour and `env`. */
+async function startServer(issuer: TestIssuer, schema: GraphQLSchema, env: Record<string, string>): Promise<ReferenceServer> {
+  const config = readConfig({ AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: AUDIENCE, PORT: '0', LOG_LEVEL: 'silent', COST_BUDGET_WINDOW: '3600', ...env });
+  return createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
+    logger: createLogger('silent'),
+    schema: { schema, plugins: [] },
+  });
+}
 
 describe('cost budget and quotas in the reference server', () => {
   let issuer: TestIssuer;
@@ -34,21 +44,7 @@ describe('cost budget and quotas in the reference server', () => {
         Mutation: { one: () => hit('one'), two: () => hit('two') },
       },
     });
-    const config = readConfig({
-      AUTH_ISSUER: issuer.url,
-      AUTH_AUDIENCE: AUDIENCE,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_REQUESTS: '100',
-      RATE_LIMIT_DAILY: '1000',
-      COST_BUDGET: String(BUDGET),
-      COST_BUDGET_WINDOW: '3600',
-      MUTATION_FIELD_COST: '150',
-    });
-    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
-      logger: createLogger('silent'),
-      schema: { schema, plugins: [] },
-    });
+    server = await startServer(issuer, schema, { RATE_LIMIT_REQUESTS: '100', RATE_LIMIT_DAILY: '1000', COST_BUDGET: String(BUDGET), MUTATION_FIELD_COST: '150' });
   });
   afterAll(async () => {
     await server.close();
@@ -148,20 +144,7 @@ describe('cost budget beside the rate limit', () => {
       typeDefs: 'type Query { hits: Int! } type Mutation { one: Int }',
       resolvers: { Query: { hits: () => 1 }, Mutation: { one: () => (runs += 1) } },
     });
-    const config = readConfig({
-      AUTH_ISSUER: issuer.url,
-      AUTH_AUDIENCE: AUDIENCE,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_REQUESTS: '5',
-      COST_BUDGET: '1000',
-      COST_BUDGET_WINDOW: '3600',
-      MUTATION_FIELD_COST: '10',
-    });
-    server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
-      logger: createLogger('silent'),
-      schema: { schema, plugins: [] },
-    });
+    server = await startServer(issuer, schema, { RATE_LIMIT_REQUESTS: '5', COST_BUDGET: '1000', MUTATION_FIELD_COST: '10' });
   });
   afterAll(async () => {
     await server.close();
