@@ -8,6 +8,9 @@ import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
 import { callerViewErrors, introspectionSelections, introspectView, rewordedErrors, touchesHiddenPart } from '../directives/callerView.js';
 import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
+import type { SchemaView } from '../directives/schemaView.js';
+import type { Principal } from '../auth/principal.js';
+import { AccessError } from '../errors.js';
 
 /**
  * The Apollo Server side of allow-clients: decides every operation against `contextValue.principal`
@@ -53,14 +56,20 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
       // The view's validation errors of this request, the first of them thrown from didResolveOperation.
       let viewErrors: { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null = null;
       let introspected: Record<string, unknown> | null = null;
+      // The caller's view reads nothing (no Query field): every request of it is refused whole.
+      let readsNothing: AccessError | null = null;
+      const nothingRefusal = (view: SchemaView, principal: Principal | null): AccessError | null =>
+        view.readsNothing ? new AccessError(principal === null ? 'ERR_UNAUTHENTICATED' : 'ERR_FORBIDDEN') : null;
       return {
         async validationDidStart(requestContext) {
           const enforcement = enforcementOf(requestContext.schema);
           if (enforcement === undefined || enforcement.schemaView !== 'caller') return;
           return async (errors) => {
             if (errors === undefined || errors.length === 0) return;
-            const view = enforcement.viewOf(principalOf(requestContext.contextValue));
-            if (view.full) return;
+            const principal = principalOf(requestContext.contextValue);
+            const view = enforcement.viewOf(principal);
+            readsNothing = nothingRefusal(view, principal);
+            if (view.full || readsNothing !== null) return;
             // Apollo Server answers with this very array: its errors are worded from the caller's view.
             const reworded = rewordedErrors(view, requestContext.schema, requestContext.document, errors as readonly GraphQLError[]);
             (errors as Error[]).splice(0, errors.length, ...reworded);
@@ -76,6 +85,11 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
           if (enforcement.schemaView === 'caller') {
             const view = enforcement.viewOf(principal);
+            const nothing = nothingRefusal(view, principal);
+            if (nothing !== null) {
+              readsNothing = nothing;
+              throw refusalError(nothing, [], realmOf(contextValue));
+            }
             if (touchesHiddenPart(view, document, state.decision)) {
               const errors = callerViewErrors(view, document).map(asValidationError);
               const [first] = errors;
@@ -100,6 +114,14 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           if (introspected !== null && body.kind === 'single') {
             const data = body.singleResult.data;
             if (data !== null && data !== undefined) for (const key of Object.keys(introspected)) if (key in data) data[key] = introspected[key];
+          }
+          if (readsNothing !== null) {
+            // Answered whatever the document: a view without a Query field is no schema to validate against.
+            const challenge = httpChallenge(readsNothing, realmOf(requestContext.contextValue));
+            requestContext.response.body = { kind: 'single', singleResult: { errors: [{ message: challenge.message, extensions: { code: challenge.code } }] } };
+            requestContext.response.http.status = challenge.status;
+            for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
+            return;
           }
           const state = stateOf(requestContext.contextValue);
           if (state === undefined || (state.clear && state.withheld === null) || body.kind !== 'single') return;

@@ -1,8 +1,8 @@
-import type {
-  GraphQLSchema} from 'graphql';
 import {
+  GraphQLBoolean,
   GraphQLInterfaceType,
   GraphQLObjectType,
+  GraphQLSchema,
   isInterfaceType,
   isObjectType,
   printSchema,
@@ -29,7 +29,16 @@ export interface SchemaView {
   readonly prunedAdmitted: boolean;
   /** Estimated bytes the view keeps (for the cache's byte budget). */
   readonly bytes: number;
+  /**
+   * The caller may read no field of Query: no valid schema is left to show it (a Query type needs a
+   * field), and `schema` is then a placeholder that is never served. `allowClientsPlugin` refuses
+   * such a caller's every request (401 anonymous, 403 FORBIDDEN with `insufficient_scope` otherwise).
+   */
+  readonly readsNothing: boolean;
 }
+
+/** The schema of a view that reads nothing: never served (see {@link SchemaView.readsNothing}). */
+const NOTHING = new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: { _: { type: GraphQLBoolean } } }) });
 
 /**
  * Builds the view of `schema` for `principal`: every object field its rules deny removed, every
@@ -68,7 +77,11 @@ export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, pri
     }
   }
   if (hiddenFields.size === 0 && hiddenTypes.size === 0) {
-    return { schema, full: true, hiddenTypes: new Set(), prunedAdmitted: false, bytes: 64 };
+    return { schema, full: true, hiddenTypes: new Set(), prunedAdmitted: false, bytes: 64, readsNothing: false };
+  }
+  const query = schema.getQueryType();
+  if (query === null || query === undefined || hiddenTypes.has(query.name) || Object.keys(query.getFields()).every((name) => hiddenFields.has(`${query.name}.${name}`))) {
+    return { schema: NOTHING, full: false, hiddenTypes: new Set(types.map((type) => type.name)), prunedAdmitted: false, bytes: 64, readsNothing: true };
   }
   const keepsAll = (type: GraphQLObjectType | GraphQLInterfaceType, iface: GraphQLInterfaceType): boolean =>
     Object.keys(iface.getFields()).every(
@@ -104,5 +117,5 @@ export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, pri
   }
   // The printed SDL in UTF-16, twice over for the schema objects behind it: an estimate, on purpose generous.
   const bytes = printSchema(view).length * 4 + 1024;
-  return { schema: view, full: false, hiddenTypes: missing, prunedAdmitted, bytes };
+  return { schema: view, full: false, hiddenTypes: missing, prunedAdmitted, bytes, readsNothing: false };
 }

@@ -191,7 +191,7 @@ export function readConfig(env: Env): ServerConfig {
     authz: {
       mode: oneOf(env, 'AUTHZ_MODE', AUTHZ_MODES, 'filter'),
       defaultPolicy: oneOf(env, 'AUTHZ_DEFAULT_POLICY', DEFAULT_POLICIES, 'authenticated'),
-      schemaView: oneOf(env, 'AUTHZ_SCHEMA_VIEW', SCHEMA_VIEWS, 'full'),
+      schemaView: oneOf(env, 'AUTHZ_SCHEMA_VIEW', SCHEMA_VIEWS, 'caller'),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     production,

@@ -23,7 +23,7 @@ export const apiTypeDefs: string = readFileSync(new URL('../../schema/api.graphq
 export interface ReferenceSchemaOptions {
   readonly mode: AuthzMode;
   readonly defaultPolicy: DefaultPolicy;
-  /** Which schema callers introspect and are validated against (default `full`; `caller`: each its own view). */
+  /** Which schema callers introspect and are validated against (default `caller`: each its own view; `full`: the whole schema). */
   readonly schemaView?: SchemaView;
   readonly logger: Logger;
   /** Default: a fresh store with the demo data. */
@@ -53,7 +53,7 @@ export function buildReferenceSchema(options: ReferenceSchemaOptions): Reference
   const schema = applyAllowClients(executable, {
     mode: options.mode,
     defaultPolicy: options.defaultPolicy,
-    schemaView: options.schemaView ?? 'full',
+    schemaView: options.schemaView ?? 'caller',
     logger: options.logger.child({ component: 'authz' }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });

@@ -56,6 +56,9 @@ describe('memory bounded in bytes under unique 1 MB documents (issue 10, finding
         AUTH_ALLOW_ANONYMOUS: 'true',
         // The streams measure memory, not the rate limit.
         RATE_LIMIT_REQUESTS: '0',
+        // The streams measure the decision cache and the denial log, which a denied field reaches only
+        // in the full schema: with per-caller views it would stop at validation (400) first.
+        AUTHZ_SCHEMA_VIEW: 'full',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -334,7 +334,9 @@ describe('reference server with AUTH_ALLOW_ANONYMOUS=true', () => {
 
   beforeAll(async () => {
     issuer = await startTestIssuer({ audience: AUDIENCE });
-    server = await createReferenceServer(configFor(issuer, { AUTH_ALLOW_ANONYMOUS: 'true' }), { logger });
+    // AUTHZ_SCHEMA_VIEW=full on purpose: this block checks UNAUTHENTICATED (not FORBIDDEN) for a field an
+    // anonymous caller is denied; with per-caller views that field is absent from its view (400).
+    server = await createReferenceServer(configFor(issuer, { AUTH_ALLOW_ANONYMOUS: 'true', AUTHZ_SCHEMA_VIEW: 'full' }), { logger });
   });
   afterAll(async () => {
     await server.close();

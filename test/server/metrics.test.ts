@@ -60,7 +60,9 @@ describe('metrics and audit events of the reference server', () => {
 
   beforeAll(async () => {
     issuer = await startTestIssuer({ audience: AUDIENCE });
-    const config = readConfig({ AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: AUDIENCE, PORT: '0', RATE_LIMIT_REQUESTS: '3' });
+    // AUTHZ_SCHEMA_VIEW=full on purpose: the script counts filtered denials (200 FORBIDDEN) by client and
+    // coordinate; with per-caller views a denied field is a validation error before any decision.
+    const config = readConfig({ AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: AUDIENCE, PORT: '0', RATE_LIMIT_REQUESTS: '3', AUTHZ_SCHEMA_VIEW: 'full' });
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);

@@ -26,8 +26,12 @@ describe('reference API per demo client', () => {
   beforeAll(async () => {
     callers = await startDevCallers();
     Object.assign(tokens, callers.tokens);
-    filter = await createReferenceServer(callers.configFor(), { logger });
-    reject = await createReferenceServer(callers.configFor({ AUTHZ_MODE: 'reject' }), { logger });
+    // AUTHZ_SCHEMA_VIEW=full on purpose: these tests are about what filter and reject modes answer
+    // for fields a caller is denied. With the default per-caller views such a field is not in the
+    // caller's schema and validation answers 400 first, as for a field that does not exist; that
+    // answer is tested in test/server/schemaView.test.ts against the default configuration.
+    filter = await createReferenceServer(callers.configFor({ AUTHZ_SCHEMA_VIEW: 'full' }), { logger });
+    reject = await createReferenceServer(callers.configFor({ AUTHZ_MODE: 'reject', AUTHZ_SCHEMA_VIEW: 'full' }), { logger });
   });
   afterAll(async () => {
     await Promise.all([filter.close(), reject.close()]);
