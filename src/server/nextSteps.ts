@@ -15,7 +15,7 @@ export interface NextStepsInput {
   readonly explorer?: boolean;
 }
 
-/** The demo query: the same fields for everyone, different answers per client. */
+/** The demo query: the same fields for everyone, different answers per client (a 400 for a client whose view lacks a field). */
 export const DEMO_QUERY =
   '{ viewer { kind client { id name metadata } scopes } products(first: 3) { name listPrice { amount } wholesalePrice { amount } stock } }';
 
@@ -42,7 +42,8 @@ export function nextSteps(input: NextStepsInput): string {
     'Demo clients (dev/clients.json), each with the command that gets its token:',
     ...lines,
     '',
-    'Then ask the API who you are and what you may see:',
+    'Then ask the API who you are and what you may see (each client is validated against its own view:',
+    "a field outside it, e.g. wholesalePrice for initech-bronze, answers 400 as a field that does not exist):",
     `  curl -s ${input.apiUrl} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `    -d '${body}'`,
     '',

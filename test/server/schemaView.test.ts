@@ -1,6 +1,6 @@
 /**
  * Each demo client introspects and is validated against its own view, through the real reference
- * server (AUTHZ_SCHEMA_VIEW=caller) with tokens from the embedded dev issuer.
+ * server (its default AUTHZ_SCHEMA_VIEW=caller) with tokens from the embedded dev issuer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery } from 'graphql';
@@ -34,15 +34,22 @@ describe('schema views through the reference server', () => {
     callers = await startDevCallers();
     Object.assign(tokens, callers.tokens);
     const audience = readConfig({ DEV_ISSUER_PORT: '0' }).devIssuer?.audience ?? DEV_AUDIENCE;
-    server = await createReferenceServer(callers.configFor({ AUTHZ_SCHEMA_VIEW: 'caller' }), { logger });
+    // The default configuration: per-caller views are on unless AUTHZ_SCHEMA_VIEW=full.
+    server = await createReferenceServer(callers.configFor(), { logger });
     production = await createReferenceServer(
-      callers.configFor({ AUTHZ_SCHEMA_VIEW: 'caller', NODE_ENV: 'production', AUTH_ISSUER: callers.issuer.issuer, AUTH_AUDIENCE: audience }),
+      callers.configFor({ NODE_ENV: 'production', AUTH_ISSUER: callers.issuer.issuer, AUTH_AUDIENCE: audience }),
       { logger },
     );
   });
   afterAll(async () => {
     await Promise.all([server.close(), production.close()]);
     await callers.close();
+  });
+
+  it('is the reference server default; AUTHZ_SCHEMA_VIEW=full turns it off, anything else is refused', () => {
+    expect(readConfig({}).authz.schemaView).toBe('caller');
+    expect(readConfig({ AUTHZ_SCHEMA_VIEW: 'full' }).authz.schemaView).toBe('full');
+    expect(() => readConfig({ AUTHZ_SCHEMA_VIEW: 'bronze' })).toThrow(/AUTHZ_SCHEMA_VIEW/);
   });
 
   async function ask(caller: Caller, query: string, target: ReferenceServer = server): Promise<Answer> {
