@@ -60,6 +60,9 @@ export interface ReferenceServerDependencies {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+// The caller's address on its context (own symbol properties survive Apollo's per-operation copy).
+const PEER_ADDRESS: unique symbol = Symbol('reference peer address');
+
 /** The body of `/readyz` (200 when ready, else 503). */
 interface Readiness {
   readonly status: 'ready' | 'not ready';
@@ -102,9 +105,10 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
     });
-  // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
-  const addresses = new WeakMap<AuthContext, string | null>();
-  const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
+  // The caller's address, for the counts made inside Apollo Server (mutation fields). It travels on
+  // the context itself: Apollo Server copies the context for each operation, so a map keyed by the
+  // context object would miss and charge those points to the shared "unknown" key.
+  const limits = createAbuseLimits(config, logger, (context) => (context as { [PEER_ADDRESS]?: string | null })[PEER_ADDRESS] ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
     csrfPrevention: true,
@@ -196,8 +200,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // Set after authentication: a request refused there is recorded without its (unparsed) query.
     if (record !== null) record.query = queryText(body, url);
     if (record !== null) record.principal = authContext.principal;
-    const context = record === null ? authContext : observer.contextFor(record, authContext);
-    addresses.set(context, address);
+    const observed = record === null ? authContext : observer.contextFor(record, authContext);
+    const context = { ...observed, [PEER_ADDRESS]: address } as AuthContext;
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
