@@ -111,7 +111,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const limits = createAbuseLimits(config, logger, (context) => (context as { [PEER_ADDRESS]?: string | null })[PEER_ADDRESS] ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
-    csrfPrevention: true,
+    // CSRF prevention refuses a request a browser sends cross-origin without a preflight (GET, or a
+    // POST as text/plain or a form) unless it carries one of these headers. `authorization` is one:
+    // a browser never adds it to a cross-origin request without a preflight, and this API takes its
+    // credentials from that header alone (no cookies), so GET with a bearer token is served while a
+    // cookie-less simple request is still refused. GET never runs a mutation (Apollo answers 405).
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
