@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Kind, getOperationAST, parse } from 'graphql';
+import { Kind, Lexer, Source, TokenKind, getOperationAST, parse } from 'graphql';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import { LimitError } from '../errors.js';
 import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
-import { countSourceTokens } from './documentMeter.js';
 import { LIMIT_MESSAGES } from './operationLimits.js';
 import type { OperationLimits } from './operationLimits.js';
 
@@ -102,8 +101,11 @@ export function createSourceCheck(limits: OperationLimits, options: SourceCheckO
   };
 
   const measure = (request: SourceCheckRequest, tokens: number, depth: number, aliases: number): { verdict: Verdict; measured: number; limit: number } => {
-    const counted = countSourceTokens(request.source, tokens);
-    if (counted > tokens) return { verdict: 'tokens', measured: counted, limit: tokens };
+    const scanned = scan(request.source, tokens);
+    if (scanned.tokens > tokens) return { verdict: 'tokens', measured: scanned.tokens, limit: tokens };
+    // Without fragment spreads, depth is at most the number of `{` and aliases the number of `:`:
+    // when those are within the limits, the text needs no parse here.
+    if (scanned.spreads === 0 && scanned.braces <= depth && scanned.colons <= aliases) return { verdict: 'pass', measured: 0, limit: 0 };
     let document: DocumentNode;
     try {
       document = parse(request.source, { maxTokens: tokens, maxLexicalTokens: tokens, maxComments: tokens } as Parameters<typeof parse>[1]);
@@ -160,4 +162,26 @@ export function createSourceCheck(limits: OperationLimits, options: SourceCheckO
     },
     stats: () => ({ ...counts, entries: verdicts.size, bytes: verdicts.calculatedSize, maxBytes }),
   };
+}
+
+/**
+ * Lexes a text, stopping once `stopAfter` tokens are exceeded (the work is bounded by the limit),
+ * and counts what bounds depth and aliases. A lexical error ends the scan; what was counted stands.
+ */
+function scan(text: string, stopAfter: number): { tokens: number; braces: number; colons: number; spreads: number } {
+  const lexer = new Lexer(new Source(text));
+  const counted = { tokens: 0, braces: 0, colons: 0, spreads: 0 };
+  try {
+    while (counted.tokens <= stopAfter) {
+      const kind = lexer.advance().kind;
+      if (kind === TokenKind.EOF) break;
+      counted.tokens += 1;
+      if (kind === TokenKind.BRACE_L) counted.braces += 1;
+      else if (kind === TokenKind.COLON) counted.colons += 1;
+      else if (kind === TokenKind.SPREAD) counted.spreads += 1;
+    }
+  } catch {
+    // Not GraphQL past this point: the parser will say so.
+  }
+  return counted;
 }
