@@ -3,6 +3,7 @@
  * schema/clients.schema.json (id, name, kind, metadata, scopes; other keys such as secrets ignored).
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { accessKeyOf, type Principal } from '../auth/principal.js';
 import { CliError } from './cliError.js';
 
@@ -23,12 +24,14 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /**
  * Reads and checks a clients file against schema/clients.schema.json.
  *
+ * @param file - the path as the user wrote it (messages name it so)
+ * @param cwd - what a relative `file` is relative to
  * @throws CliError with one line `FILE: PATH: reason` (e.g. `clients.json: clients[2].metadata.tier: must be a string`)
  */
-export function loadClientsFile(file: string): readonly CliClient[] {
+export function loadClientsFile(file: string, cwd: string): readonly CliClient[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (error) {
     throw new CliError(`${file}: cannot read the clients file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -49,7 +49,7 @@ function load(source: string, options: SchemaOptions, cwd: string): LoadedSchema
 }
 
 function clientsOf(options: SchemaOptions, ids: readonly string[], cwd: string): readonly CliClient[] {
-  return selectClients(loadClientsFile(resolve(cwd, options.clients)), ids, options.clients);
+  return selectClients(loadClientsFile(options.clients, cwd), ids, options.clients);
 }
 
 /**
