@@ -162,7 +162,7 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
     const listing = await runOk('tar', ['-tzf', tarball], work);
     const files = listing.stdout.split('\n').filter((line) => line.length > 0).map((line) => line.replace(/^package\//, ''));
     expect(files).toEqual(
-      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'schema/directives.graphql', 'dist/index.js', 'dist/index.d.ts', 'dist/apollo/index.js', 'dist/apollo/index.d.ts']),
+      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'schema/directives.graphql', 'schema/clients.schema.json', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/apollo/index.js', 'dist/apollo/index.d.ts']),
     );
     expect(files.filter((file) => /^(test|bench|fuzz|soak|src|examples|dev|auth0)\//.test(file))).toEqual([]);
     expect(files.filter((file) => file.startsWith('dist/server/') || file.endsWith('.map'))).toEqual([]);
@@ -247,6 +247,47 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
         expect(answer.body.errors?.length).toBeGreaterThan(0);
         expect(answer.text).not.toMatch(/stacktrace|\bat .*\.js:\d+|node_modules/);
       }
+    });
+  });
+
+  describe('the allow-clients command, installed as the package bin', () => {
+    const schema = [
+      'type Query {',
+      '  orders: [Order!]! @requireScopes(anyOf: [["orders:read"]])',
+      '}',
+      'type Order {',
+      '  id: ID!',
+      '  margin: Float @allowClients(ids: ["finance-app"])',
+      '}',
+      '',
+    ].join('\n');
+    const clients = {
+      clients: [
+        { id: 'finance-app', name: 'Finance', kind: 'machine', metadata: {}, scopes: ['orders:read'] },
+        { id: 'partner-app', name: 'Partner', kind: 'machine', metadata: { tier: 'gold' }, scopes: ['orders:read'] },
+      ],
+    };
+    const bin = (): string => join(coreProject, 'node_modules', '.bin', 'allow-clients');
+
+    beforeAll(async () => {
+      await writeFile(join(coreProject, 'api.graphql'), schema);
+      await writeFile(join(coreProject, 'clients.json'), JSON.stringify(clients));
+    });
+
+    it('explains who may read what from node_modules/.bin (shebang, dist, its own dependencies)', async () => {
+      const result = await run(bin(), ['explain', '--schema', 'api.graphql', '--clients', 'clients.json', '--format', 'json'], coreProject);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const matrix = JSON.parse(result.stdout) as { fields: { coordinate: string; decisions: Record<string, { allowed: boolean }> }[] };
+      const margin = matrix.fields.find((field) => field.coordinate === 'Order.margin');
+      expect(margin?.decisions).toEqual({ 'finance-app': expect.objectContaining({ allowed: true }), 'partner-app': expect.objectContaining({ allowed: false }) });
+    });
+
+    it('prints a client\'s SDL and refuses bad input in one line with exit code 2', async () => {
+      const sdl = await run(bin(), ['schema', '--schema', 'api.graphql', '--clients', 'clients.json', '--client', 'partner-app'], coreProject);
+      expect(sdl).toMatchObject({ code: 0, stderr: '' });
+      expect(sdl.stdout).toContain('type Order {\n  id: ID!\n}');
+      const unknown = await run(bin(), ['schema', '--schema', 'api.graphql', '--clients', 'clients.json', '--client', 'nobody'], coreProject);
+      expect(unknown).toEqual({ code: 2, stdout: '', stderr: 'allow-clients: clients.json: unknown client "nobody" (the file lists finance-app, partner-app)\n' });
     });
   });
 
