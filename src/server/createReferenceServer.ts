@@ -60,6 +60,12 @@ export interface ReferenceServerDependencies {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * The headers that let a GET or a simple-content-type POST through CSRF prevention: Apollo's
+ * recommended two, and `authorization` (always preflighted cross-origin by browsers).
+ */
+export const CSRF_PREFLIGHT_HEADERS: readonly string[] = ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'];
+
 /** The body of `/readyz` (200 when ready, else 503). */
 interface Readiness {
   readonly status: 'ready' | 'not ready';
@@ -107,7 +113,11 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
-    csrfPrevention: true,
+    // CSRF prevention refuses a request a browser could send cross-origin without a preflight (a GET,
+    // or a POST of a simple content type) unless it carries one of these headers. `authorization` is
+    // one: no browser sends it cross-origin without a preflight, and this server reads credentials
+    // from it alone (no cookies), so a GET with a bearer token is served (mutations still never by GET: 405).
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] },
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,

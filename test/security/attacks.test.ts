@@ -124,7 +124,7 @@ describe('abuse limits on the reference server', () => {
     expect(result.text).not.toMatch(INTERNALS);
   });
 
-  it('refuses a CSRF simple request (no preflight header) and places no order', async () => {
+  it('serves a GET query with a bearer token, and refuses a GET mutation (405) and a text/plain POST, placing no order', async () => {
     const partner = target.caller('globex-silver');
     const countOrders = async (): Promise<number> => {
       const result = await postGraphQL(target.url, partner.token, { query: '{ myOrders { id } }' });
@@ -132,23 +132,25 @@ describe('abuse limits on the reference server', () => {
     };
     const before = await countOrders();
     const productId = ((await postGraphQL(target.url, partner.token, { query: '{ products { id } }' })).json?.['data'] as { products: { id: string }[] }).products[0]?.id;
-    const mutation = JSON.stringify({ query: `mutation { placeOrder(input: { lines: [{ productId: "${productId}", quantity: 1 }] }) { id } }` });
-    const simple = await request(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', authorization: `Bearer ${partner.token}` },
-      body: mutation,
-    });
-    expect(simple.status).toBe(400);
-    expect(simple.text).toMatch(/Cross-Site Request Forgery|CSRF/);
-    const get = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { authorization: `Bearer ${partner.token}` } });
-    expect(get.status).toBe(400);
-    expect(get.text).toMatch(/CSRF/);
+    const mutation = `mutation { placeOrder(input: { lines: [{ productId: "${productId}", quantity: 1 }] }) { id } }`;
+    const authorization = `Bearer ${partner.token}`;
+    // A bearer token is never sent cross-origin without a preflight: a GET carrying one is no simple request.
+    const get = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { authorization } });
+    expect(get.status).toBe(200);
+    expect((get.json?.['data'] as { apiInfo: unknown }).apiInfo).toEqual(expect.any(String));
+    // Mutations are never run by GET, with or without a token (Apollo Server: 405, Allow: POST).
+    const getMutation = await request(`${target.url}?query=${encodeURIComponent(mutation)}`, { headers: { authorization } });
+    expect(getMutation.status).toBe(405);
+    expect(getMutation.headers.get('allow')).toBe('POST');
+    expect(codes(getMutation)).toEqual(['BAD_REQUEST']);
+    expect(getMutation.json?.['data']).toBeUndefined();
+    expect(getMutation.text).not.toMatch(INTERNALS);
+    // A text/plain body with a token passes CSRF prevention, and is refused as a content type Apollo does not read.
+    const plain = await request(target.url, { method: 'POST', headers: { 'content-type': 'text/plain', authorization }, body: JSON.stringify({ query: mutation }) });
+    expect(plain.status).toBe(400);
+    expect(plain.json?.['data']).toBeUndefined();
+    expect(plain.text).not.toMatch(INTERNALS);
     expect(await countOrders()).toBe(before);
-    // The same GET with a header a browser would preflight is served: the refusal was CSRF prevention.
-    const preflighted = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, {
-      headers: { authorization: `Bearer ${partner.token}`, 'apollo-require-preflight': 'true' },
-    });
-    expect(preflighted.status).toBe(200);
   });
 
   it('answers a body over 1 MB with 413 (declared length)', async () => {
@@ -232,6 +234,72 @@ describe('abuse limits on the reference server', () => {
     expect(twice.status).toBe(400);
     expect(twice.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
     expect(twice.json?.['data']).toBeUndefined();
+  });
+});
+
+describe('CSRF prevention on the reference server (anonymous callers allowed)', () => {
+  // Simple requests (a GET, or a POST of a simple content type, with no header a browser would
+  // preflight) are what a hostile page can make a browser send: refused before any resolver runs.
+  let target: SecurityTarget;
+  let counting: SecurityTarget;
+  const ran = { hit: 0, touch: 0 };
+  const csrf = /blocked as a potential Cross-Site Request Forgery/;
+
+  beforeAll(async () => {
+    target = await startSecurityTarget({ env: { AUTH_ALLOW_ANONYMOUS: 'true' } });
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hit: Int } type Mutation { touch: Int }',
+      resolvers: { Query: { hit: () => (ran.hit += 1) }, Mutation: { touch: () => (ran.touch += 1) } },
+    });
+    counting = await startSecurityTarget({ env: { AUTH_ALLOW_ANONYMOUS: 'true' }, issuer: target.issuer, schema: { schema, plugins: [] } });
+  });
+  afterAll(async () => {
+    await counting.close();
+    await target.close();
+  });
+
+  function expectCsrfRefusal(result: HttpResult): void {
+    expect(result.status).toBe(400);
+    expect(codes(result)).toEqual(['BAD_REQUEST']);
+    expect(result.text).toMatch(csrf);
+    expect(result.json?.['data']).toBeUndefined();
+  }
+
+  it('refuses simple POSTs (text/plain, form-encoded, multipart) with no token, and runs no resolver', async () => {
+    const body = JSON.stringify({ query: 'mutation { touch }' });
+    for (const contentType of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expectCsrfRefusal(await request(counting.url, { method: 'POST', headers: { 'content-type': contentType }, body }));
+    }
+    expect(ran).toEqual({ hit: 0, touch: 0 });
+  });
+
+  it('refuses a GET with no token and no preflight header, and runs no resolver; the same GET preflighted is served', async () => {
+    const url = `${counting.url}?query=${encodeURIComponent('{ hit }')}`;
+    expectCsrfRefusal(await request(url));
+    expectCsrfRefusal(await request(url, { headers: { accept: 'application/graphql-response+json' } }));
+    expect(ran.hit).toBe(0);
+    const preflighted = await request(url, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(preflighted.status).toBe(200);
+    expect(preflighted.json?.['data']).toEqual({ hit: 1 });
+  });
+
+  it('serves a GET query with a bearer token (200, data), and refuses a GET mutation with one (405), running no mutation', async () => {
+    const authorization = `Bearer ${target.caller('acme-gold').token}`;
+    const before = ran.hit;
+    const get = await request(`${counting.url}?query=${encodeURIComponent('{ hit }')}`, { headers: { authorization } });
+    expect(get.status).toBe(200);
+    expect(get.json?.['data']).toEqual({ hit: before + 1 });
+    const mutation = await request(`${counting.url}?query=${encodeURIComponent('mutation { touch }')}`, { headers: { authorization } });
+    expect(mutation.status).toBe(405);
+    expect(mutation.headers.get('allow')).toBe('POST');
+    expect(mutation.json?.['data']).toBeUndefined();
+    expect(ran.touch).toBe(0);
+  });
+
+  it('refuses a simple request to the reference API too (an anonymous caller reads its public fields)', async () => {
+    expectCsrfRefusal(await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`));
+    const preflighted = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(preflighted.status).toBe(200);
   });
 });
 
