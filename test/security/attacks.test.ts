@@ -124,35 +124,6 @@ describe('abuse limits on the reference server', () => {
     expect(result.text).not.toMatch(INTERNALS);
   });
 
-  it('serves a GET query with a bearer token, and refuses a GET mutation (405) and a text/plain POST, placing no order', async () => {
-    const partner = target.caller('globex-silver');
-    const countOrders = async (): Promise<number> => {
-      const result = await postGraphQL(target.url, partner.token, { query: '{ myOrders { id } }' });
-      return ((result.json?.['data'] as Record<string, unknown>)['myOrders'] as unknown[]).length;
-    };
-    const before = await countOrders();
-    const productId = ((await postGraphQL(target.url, partner.token, { query: '{ products { id } }' })).json?.['data'] as { products: { id: string }[] }).products[0]?.id;
-    const mutation = `mutation { placeOrder(input: { lines: [{ productId: "${productId}", quantity: 1 }] }) { id } }`;
-    const authorization = `Bearer ${partner.token}`;
-    // A bearer token is never sent cross-origin without a preflight: a GET carrying one is no simple request.
-    const get = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { authorization } });
-    expect(get.status).toBe(200);
-    expect((get.json?.['data'] as { apiInfo: unknown }).apiInfo).toEqual(expect.any(String));
-    // Mutations are never run by GET, with or without a token (Apollo Server: 405, Allow: POST).
-    const getMutation = await request(`${target.url}?query=${encodeURIComponent(mutation)}`, { headers: { authorization } });
-    expect(getMutation.status).toBe(405);
-    expect(getMutation.headers.get('allow')).toBe('POST');
-    expect(codes(getMutation)).toEqual(['BAD_REQUEST']);
-    expect(getMutation.json?.['data']).toBeUndefined();
-    expect(getMutation.text).not.toMatch(INTERNALS);
-    // A text/plain body with a token passes CSRF prevention, and is refused as a content type Apollo does not read.
-    const plain = await request(target.url, { method: 'POST', headers: { 'content-type': 'text/plain', authorization }, body: JSON.stringify({ query: mutation }) });
-    expect(plain.status).toBe(400);
-    expect(plain.json?.['data']).toBeUndefined();
-    expect(plain.text).not.toMatch(INTERNALS);
-    expect(await countOrders()).toBe(before);
-  });
-
   it('answers a body over 1 MB with 413 (declared length)', async () => {
     const body = JSON.stringify({ query: '{ apiInfo }', padding: 'a'.repeat(1024 * 1024) });
     const result = await postGraphQL(target.url, gold, body);
@@ -234,72 +205,6 @@ describe('abuse limits on the reference server', () => {
     expect(twice.status).toBe(400);
     expect(twice.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
     expect(twice.json?.['data']).toBeUndefined();
-  });
-});
-
-describe('CSRF prevention on the reference server (anonymous callers allowed)', () => {
-  // Simple requests (a GET, or a POST of a simple content type, with no header a browser would
-  // preflight) are what a hostile page can make a browser send: refused before any resolver runs.
-  let target: SecurityTarget;
-  let counting: SecurityTarget;
-  const ran = { hit: 0, touch: 0 };
-  const csrf = /blocked as a potential Cross-Site Request Forgery/;
-
-  beforeAll(async () => {
-    target = await startSecurityTarget({ env: { AUTH_ALLOW_ANONYMOUS: 'true' } });
-    const schema = makeExecutableSchema({
-      typeDefs: 'type Query { hit: Int } type Mutation { touch: Int }',
-      resolvers: { Query: { hit: () => (ran.hit += 1) }, Mutation: { touch: () => (ran.touch += 1) } },
-    });
-    counting = await startSecurityTarget({ env: { AUTH_ALLOW_ANONYMOUS: 'true' }, issuer: target.issuer, schema: { schema, plugins: [] } });
-  });
-  afterAll(async () => {
-    await counting.close();
-    await target.close();
-  });
-
-  function expectCsrfRefusal(result: HttpResult): void {
-    expect(result.status).toBe(400);
-    expect(codes(result)).toEqual(['BAD_REQUEST']);
-    expect(result.text).toMatch(csrf);
-    expect(result.json?.['data']).toBeUndefined();
-  }
-
-  it('refuses simple POSTs (text/plain, form-encoded, multipart) with no token, and runs no resolver', async () => {
-    const body = JSON.stringify({ query: 'mutation { touch }' });
-    for (const contentType of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      expectCsrfRefusal(await request(counting.url, { method: 'POST', headers: { 'content-type': contentType }, body }));
-    }
-    expect(ran).toEqual({ hit: 0, touch: 0 });
-  });
-
-  it('refuses a GET with no token and no preflight header, and runs no resolver; the same GET preflighted is served', async () => {
-    const url = `${counting.url}?query=${encodeURIComponent('{ hit }')}`;
-    expectCsrfRefusal(await request(url));
-    expectCsrfRefusal(await request(url, { headers: { accept: 'application/graphql-response+json' } }));
-    expect(ran.hit).toBe(0);
-    const preflighted = await request(url, { headers: { 'apollo-require-preflight': 'true' } });
-    expect(preflighted.status).toBe(200);
-    expect(preflighted.json?.['data']).toEqual({ hit: 1 });
-  });
-
-  it('serves a GET query with a bearer token (200, data), and refuses a GET mutation with one (405), running no mutation', async () => {
-    const authorization = `Bearer ${target.caller('acme-gold').token}`;
-    const before = ran.hit;
-    const get = await request(`${counting.url}?query=${encodeURIComponent('{ hit }')}`, { headers: { authorization } });
-    expect(get.status).toBe(200);
-    expect(get.json?.['data']).toEqual({ hit: before + 1 });
-    const mutation = await request(`${counting.url}?query=${encodeURIComponent('mutation { touch }')}`, { headers: { authorization } });
-    expect(mutation.status).toBe(405);
-    expect(mutation.headers.get('allow')).toBe('POST');
-    expect(mutation.json?.['data']).toBeUndefined();
-    expect(ran.touch).toBe(0);
-  });
-
-  it('refuses a simple request to the reference API too (an anonymous caller reads its public fields)', async () => {
-    expectCsrfRefusal(await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`));
-    const preflighted = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { 'apollo-require-preflight': 'true' } });
-    expect(preflighted.status).toBe(200);
   });
 });
 
@@ -392,5 +297,76 @@ describe('production error hygiene (NODE_ENV=production)', () => {
     const result = await postGraphQL(target.url, token, { query: 'query ($n: Int) { products(first: $n) { id } }', variables: { n: 'abc' } });
     expect(result.status).toBe(400);
     expect(result.text).not.toMatch(INTERNALS);
+  });
+});
+
+describe('CSRF prevention and GET on the reference server', () => {
+  let target: SecurityTarget;
+  let token: string;
+  let hits = 0;
+  let bumps = 0;
+
+  beforeAll(async () => {
+    // Anonymous callers allowed, so a refusal below is CSRF prevention's and not the missing token's.
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hits: Int! } type Mutation { bump: Int! }',
+      resolvers: { Query: { hits: () => (hits += 1) }, Mutation: { bump: () => (bumps += 1) } },
+    });
+    target = await startSecurityTarget({ env: { AUTH_ALLOW_ANONYMOUS: 'true' }, schema: { schema, plugins: [] } });
+    token = target.caller('globex-silver').token;
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  const getUrl = (query: string): string => `${target.url}?query=${encodeURIComponent(query)}`;
+  const expectCsrfRefusal = (result: HttpResult): void => {
+    expect(result.status).toBe(400);
+    expect(result.text).toMatch(/Cross-Site Request Forgery \(CSRF\)/);
+    expect(result.json?.['data']).toBeUndefined();
+    expect(result.text).not.toMatch(INTERNALS);
+  };
+
+  it('refuses real simple requests (no Authorization, no preflight header) and runs no resolver', async () => {
+    const mutation = JSON.stringify({ query: 'mutation { bump }' });
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expectCsrfRefusal(await request(target.url, { method: 'POST', headers: { 'content-type': contentType }, body: mutation }));
+    }
+    // A GET as an <img> or a link sends it: no content-type, no preflight header.
+    expectCsrfRefusal(await request(getUrl('{ hits }')));
+    expectCsrfRefusal(await request(getUrl('mutation { bump }')));
+    expect(hits).toBe(0);
+    expect(bumps).toBe(0);
+    // The same mutation as JSON (which a browser preflights) is served: the refusals were CSRF prevention.
+    const preflighted = await postGraphQL(target.url, null, mutation);
+    expect(preflighted.status).toBe(200);
+    expect(bumps).toBe(1);
+    bumps = 0;
+  });
+
+  it('serves a GET query with a bearer token (a header no browser sends cross-origin without a preflight)', async () => {
+    const before = hits;
+    const result = await request(getUrl('{ hits }'), { headers: { authorization: `Bearer ${token}`, accept: 'application/graphql-response+json' } });
+    expect(result.status, result.text).toBe(200);
+    expect(result.json).toEqual({ data: { hits: before + 1 } });
+    expect(result.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+  });
+
+  it('refuses a mutation over GET with 405, even with a bearer token, and the resolver never runs', async () => {
+    const before = bumps;
+    const result = await request(getUrl('mutation { bump }'), { headers: { authorization: `Bearer ${token}` } });
+    expect(result.status).toBe(405);
+    expect(result.headers.get('allow')).toBe('POST');
+    expect(result.text).toMatch(/GET/);
+    expect(result.text).not.toMatch(INTERNALS);
+    expect(bumps).toBe(before);
+  });
+
+  it('refuses an oversized query string with 431 before authentication or parsing', async () => {
+    const before = hits;
+    const huge = `{ hits ${'a: hits '.repeat(4000)}}`;
+    const result = await request(getUrl(huge), { headers: { authorization: `Bearer ${token}` } });
+    expect(result.status).toBe(431);
+    expect(hits).toBe(before);
   });
 });
