@@ -14,7 +14,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { Logger } from 'pino';
 import { createAuthContext, createDocumentStore } from '../apollo/index.js';
 import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
-import type { AuthContext } from '../index.js';
+import type { AuthContext, SourceCheck } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
 import { createExplorer } from './explorer.js';
@@ -41,6 +41,8 @@ export interface ReferenceServer {
   readonly port: number;
   /** allow-clients' metrics of this server (its prom-client registry is `metrics.registry`), served by `startMetricsServer`. */
   readonly metrics: PrometheusMetrics;
+  /** The counters of the check of the caller's own limits before validation (remembered verdicts, measured texts, bytes kept). */
+  readonly sourceCheck: Pick<SourceCheck, 'stats'>;
   /** Stops accepting requests, ends open connections and stops Apollo Server. */
   close(): Promise<void>;
 }
@@ -59,6 +61,9 @@ export interface ReferenceServerDependencies {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+// The caller's address on its context (own symbol properties survive Apollo's per-operation copy).
+const PEER_ADDRESS: unique symbol = Symbol('reference peer address');
 
 /** The body of `/readyz` (200 when ready, else 503). */
 interface Readiness {
@@ -102,12 +107,18 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
     });
-  // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
-  const addresses = new WeakMap<AuthContext, string | null>();
-  const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
+  // The caller's address, for the counts made inside Apollo Server (mutation fields). It travels on
+  // the context itself: Apollo Server copies the context for each operation, so a map keyed by the
+  // context object would miss and charge those points to the shared "unknown" key.
+  const limits = createAbuseLimits(config, logger, (context) => (context as { [PEER_ADDRESS]?: string | null })[PEER_ADDRESS] ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
-    csrfPrevention: true,
+    // CSRF prevention refuses a request a browser sends cross-origin without a preflight (GET, or a
+    // POST as text/plain or a form) unless it carries one of these headers. `authorization` is one:
+    // a browser never adds it to a cross-origin request without a preflight, and this API takes its
+    // credentials from that header alone (no cookies), so GET with a bearer token is served while a
+    // cookie-less simple request is still refused. GET never runs a mutation (Apollo answers 405).
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
@@ -196,12 +207,18 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // Set after authentication: a request refused there is recorded without its (unparsed) query.
     if (record !== null) record.query = queryText(body, url);
     if (record !== null) record.principal = authContext.principal;
-    const context = record === null ? authContext : observer.contextFor(record, authContext);
-    addresses.set(context, address);
+    const observed = record === null ? authContext : observer.contextFor(record, authContext);
+    const context = { ...observed, [PEER_ADDRESS]: address } as AuthContext;
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
       for (const [name, value] of Object.entries(rateLimitFields(state.policies))) res.setHeader(name, value);
+    }
+    // The caller's own token, depth and alias limits before Apollo Server parses and validates the
+    // document (the parser's limit is the highest tier's); a repeated refusal is one lookup.
+    const source = queryText(body, url);
+    if (source !== null) {
+      limits.sourceCheck.check({ schema: reference.schema, source, operationName: operationNameOf(body, url), principal: context.principal });
     }
 
     const headers = new HeaderMap();
@@ -306,6 +323,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     url: `http://${hostInUrl}:${port}/graphql`,
     port,
     metrics: observer.metrics,
+    sourceCheck: { stats: () => limits.sourceCheck.stats() },
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolveClose) => {
@@ -340,6 +358,14 @@ function queryText(body: unknown, url: URL): string | null {
     return typeof query === 'string' ? query : null;
   }
   return url.searchParams.get('query');
+}
+
+function operationNameOf(body: unknown, url: URL): string | null {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const name = (body as Record<string, unknown>)['operationName'];
+    return typeof name === 'string' ? name : null;
+  }
+  return url.searchParams.get('operationName');
 }
 
 function send(res: ServerResponse, status: number, document: unknown): void {
