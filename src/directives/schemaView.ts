@@ -1,8 +1,8 @@
+import type {
+  GraphQLSchema} from 'graphql';
 import {
-  GraphQLBoolean,
   GraphQLInterfaceType,
   GraphQLObjectType,
-  GraphQLSchema,
   isInterfaceType,
   isObjectType,
   printSchema,
@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
 import type { Principal } from '../auth/principal.js';
+import { AccessError } from '../errors.js';
 import type { CompiledRules } from './compileRules.js';
 import { evaluateRule } from './evaluateRule.js';
 
@@ -29,16 +30,7 @@ export interface SchemaView {
   readonly prunedAdmitted: boolean;
   /** Estimated bytes the view keeps (for the cache's byte budget). */
   readonly bytes: number;
-  /**
-   * The caller may read no field of Query: no valid schema is left to show it (a Query type needs a
-   * field), and `schema` is then a placeholder that is never served. `allowClientsPlugin` refuses
-   * such a caller's every request (401 anonymous, 403 FORBIDDEN with `insufficient_scope` otherwise).
-   */
-  readonly readsNothing: boolean;
 }
-
-/** The schema of a view that reads nothing: never served (see {@link SchemaView.readsNothing}). */
-const NOTHING = new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: { _: { type: GraphQLBoolean } } }) });
 
 /**
  * Builds the view of `schema` for `principal`: every object field its rules deny removed, every
@@ -48,6 +40,10 @@ const NOTHING = new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query'
  * hidden members, empty root types other than Query disappear). Arguments, enum values and
  * descriptions are kept as written. Resolvers are kept, so the view can execute.
  *
+ * A caller that may read no field of `Query` has no view (a GraphQL schema needs one Query field):
+ * it is refused as a whole, with the `AccessError` every query of it would get, `coordinate: 'Query'`.
+ *
+ * @throws AccessError `ERR_FORBIDDEN` (`ERR_UNAUTHENTICATED` for an anonymous caller) when the caller may read no Query field
  * @throws Error when the result is not a valid schema (a bug: the full schema is never served instead)
  */
 export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, principal: Principal | null): SchemaView {
@@ -76,12 +72,12 @@ export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, pri
       if (!kept) hiddenFields.add(`${type.name}.${name}`);
     }
   }
-  if (hiddenFields.size === 0 && hiddenTypes.size === 0) {
-    return { schema, full: true, hiddenTypes: new Set(), prunedAdmitted: false, bytes: 64, readsNothing: false };
+  const queryName = schema.getQueryType()?.name;
+  if (queryName !== undefined && (hiddenTypes.has(queryName) || Object.keys(schema.getQueryType()?.getFields() ?? {}).every((name) => hiddenFields.has(`${queryName}.${name}`)))) {
+    throw new AccessError(principal === null ? 'ERR_UNAUTHENTICATED' : 'ERR_FORBIDDEN', { coordinate: queryName, detail: 'the caller may read no Query field' });
   }
-  const query = schema.getQueryType();
-  if (query === null || query === undefined || hiddenTypes.has(query.name) || Object.keys(query.getFields()).every((name) => hiddenFields.has(`${query.name}.${name}`))) {
-    return { schema: NOTHING, full: false, hiddenTypes: new Set(types.map((type) => type.name)), prunedAdmitted: false, bytes: 64, readsNothing: true };
+  if (hiddenFields.size === 0 && hiddenTypes.size === 0) {
+    return { schema, full: true, hiddenTypes: new Set(), prunedAdmitted: false, bytes: 64 };
   }
   const keepsAll = (type: GraphQLObjectType | GraphQLInterfaceType, iface: GraphQLInterfaceType): boolean =>
     Object.keys(iface.getFields()).every(
@@ -117,5 +113,5 @@ export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, pri
   }
   // The printed SDL in UTF-16, twice over for the schema objects behind it: an estimate, on purpose generous.
   const bytes = printSchema(view).length * 4 + 1024;
-  return { schema: view, full: false, hiddenTypes: missing, prunedAdmitted, bytes, readsNothing: false };
+  return { schema: view, full: false, hiddenTypes: missing, prunedAdmitted, bytes };
 }
