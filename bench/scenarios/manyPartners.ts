@@ -8,7 +8,8 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { parse } from 'graphql';
 import type { DocumentNode } from 'graphql';
-import { accessKeyOf } from '../../src/index.js';
+import { buildPrincipal } from '../../src/auth/buildPrincipal.js';
+import { DEFAULT_CLIENT_CLAIM } from '../../src/auth/clientClaim.js';
 import type { OperationDecision, Principal } from '../../src/index.js';
 import { runInterleaved } from '../lib/interleave.js';
 import type { Variant } from '../lib/interleave.js';
@@ -36,14 +37,19 @@ const sdl = `
   }
 `;
 
+/**
+ * A partner's principal as the verifier builds it from a verified token (frozen, its client claim
+ * read), so that the scenario measures the principals a server holds, not hand-made objects.
+ */
 function partner(index: number): Principal {
   const tier = TIERS[index % TIERS.length] as string;
-  const parts = {
-    kind: 'machine' as const,
-    client: { id: `partner-${index}`, name: `Partner ${index}`, metadata: { tier, region: `r${index % 7}`, contract: `c-${index}` } },
-    scopes: ['reports:read', `extra:${index % 5}`],
+  const id = `partner-${index}`;
+  const claims = {
+    sub: `${id}@clients`,
+    azp: id,
+    [DEFAULT_CLIENT_CLAIM]: { id, name: `Partner ${index}`, metadata: { tier, region: `r${index % 7}`, contract: `c-${index}` } },
   };
-  return { ...parts, claims: { sub: `partner-${index}@clients`, azp: `partner-${index}` }, accessKey: accessKeyOf(parts) };
+  return buildPrincipal({ kind: 'machine', clientId: id, userId: undefined, scopes: ['reports:read', `extra:${index % 5}`] }, claims, DEFAULT_CLIENT_CLAIM);
 }
 
 export async function manyPartners(sizes: Sizes): Promise<ScenarioResult> {
