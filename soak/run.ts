@@ -4,9 +4,15 @@
  * SOAK_VALID_TOKENS (default 1,000) distinct valid tokens rotate; more than the verifier's cache
  * (10,000) shows the cache staying bounded. SOAK_INVALID_PER_KIND (default 400) sets the invalid pool.
  *
- * Two phases of SOAK_SECONDS each (default 60; `--smoke` runs 3): all-valid requests first (the
- * baseline), then half the requests with invalid or forged tokens (expired, signed by a wrong key,
- * an unknown random kid, garbage, alg none). The server runs in its own process so its memory
+ * Three phases of SOAK_SECONDS each (default 60; `--smoke` runs 3): all-valid requests first (the
+ * baseline, the quiet run), then half the requests with invalid or forged tokens (expired, signed by
+ * a wrong key, an unknown random kid, garbage, alg none), then the attacker phase (issue 10, finding
+ * 4): the all-valid load again while one bronze partner sends, at its rate limit (SOAK_ATTACK_RATE,
+ * default 10 requests/s: the reference server's 600 per 60 s), its costliest refusals, each unique:
+ * just over its token limit (1,001 tokens), just over its depth limit and just over its alias
+ * limit, each padded to its 1,000 tokens. Every attack request must get 400 with its limit's code,
+ * and the valid requests' p99 must stay within 2× the quiet run's (asserted by the full soak; the
+ * smoke run prints the ratio without failing on it, its 3 s on a shared CI machine being too noisy). The server runs in its own process so its memory
  * (RSS, heap) is sampled alone, every second. Asserts and prints: 0 server errors (5xx), 0
  * connection errors or timeouts, every valid request answered 200 and every invalid one 401,
  * the valid requests' p99 in the mixed phase against the baseline, and memory stable (heap
@@ -21,6 +27,10 @@ import type { ParentMessage, ServerMessage } from './serverProcess.js';
 const smoke = process.argv.includes('--smoke');
 const seconds = smoke ? Number(process.env['SOAK_SECONDS'] ?? 3) : Number(process.env['SOAK_SECONDS'] ?? 60);
 const connections = Number(process.env['SOAK_CONNECTIONS'] ?? 16);
+const attackRate = Number(process.env['SOAK_ATTACK_RATE'] ?? 10);
+if (!Number.isFinite(attackRate) || attackRate < 1 || attackRate > 10_000) throw new TypeError('SOAK_ATTACK_RATE must be a number of requests per second in [1, 10000]');
+/** The attacker phase's bound: the valid requests' p99 under attack against the quiet run's. */
+const ATTACK_P99_RATIO = 2;
 if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new TypeError('SOAK_SECONDS must be a number of seconds in (0, 3600]');
 if (!Number.isInteger(connections) || connections < 1 || connections > 1000) throw new TypeError('SOAK_CONNECTIONS must be an integer in [1, 1000]');
 
@@ -32,6 +42,72 @@ type Memory = Extract<ServerMessage, { type: 'memory' }>;
 interface MemorySample extends Memory {
   readonly phase: string;
   readonly atSeconds: number;
+}
+
+/** The bronze partner's costliest refusals, unique by `index`: each just over one of its default limits (tokens 1,000, depth 10, aliases 15). */
+export function attackDocument(index: number): { query: string; code: string } {
+  const unique = `u${index}: __typename`;
+  switch (index % 3) {
+    case 0:
+      // 1 + 3 + 996 + 1 = 1,001 tokens.
+      return { query: `{ ${unique} ${'__typename '.repeat(996)}}`, code: 'TOO_MANY_TOKENS' };
+    case 1: {
+      // Depth 11, padded to 1,000 tokens.
+      const nested = `${'node { '.repeat(11)}id${' }'.repeat(11)}`;
+      return { query: `{ ${unique} ${nested} ${'__typename '.repeat(1000 - 3 - 34 - 2)}}`, code: 'QUERY_TOO_DEEP' };
+    }
+    default: {
+      // 16 aliases, padded to 1,000 tokens.
+      const aliases = Array.from({ length: 16 }, (_, alias) => `a${alias}: apiInfo`).join(' ');
+      return { query: `{ ${unique} ${aliases} ${'__typename '.repeat(1000 - 3 - 48 - 2)}}`, code: 'TOO_MANY_ALIASES' };
+    }
+  }
+}
+
+interface AttackResult {
+  readonly requests: number;
+  /** Answers by status and code (`400 TOO_MANY_TOKENS`). */
+  readonly answers: Record<string, number>;
+  /** Answers that were not the expected 400 with the document's code. */
+  readonly unexpected: number;
+  readonly errors: number;
+}
+
+/** The attacker: one bronze partner at `attackRate` requests/s, each document unique, for `seconds`. */
+async function runAttacker(ready: Ready): Promise<AttackResult> {
+  const answers: Record<string, number> = {};
+  let unexpected = 0;
+  let sent = 0;
+  const instance = autocannon({
+    url: ready.url,
+    connections: 4,
+    overallRate: attackRate,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: new URL(ready.url).pathname,
+        setupRequest: (req) => {
+          const { query } = attackDocument((sent += 1));
+          return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${ready.attacker}` }, body: JSON.stringify({ query }) };
+        },
+        onResponse: (status, body) => {
+          let code = 'none';
+          try {
+            code = String((JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]?.extensions?.code ?? 'none');
+          } catch {
+            code = 'not JSON';
+          }
+          const key = `${status} ${code}`;
+          answers[key] = (answers[key] ?? 0) + 1;
+          // Answers come back in order per connection, not overall: the code must be one of the three.
+          if (status !== 400 || !['TOO_MANY_TOKENS', 'QUERY_TOO_DEEP', 'TOO_MANY_ALIASES'].includes(code)) unexpected += 1;
+        },
+      },
+    ],
+  });
+  const result = await instance;
+  return { requests: result.requests.total, answers, unexpected, errors: result.errors + result.timeouts };
 }
 
 interface PhaseResult {
@@ -92,7 +168,7 @@ async function memory(): Promise<Memory> {
 const started = performance.now();
 const samples: MemorySample[] = [];
 
-async function runPhase(name: string, ready: Ready, mixed: boolean): Promise<PhaseResult> {
+async function runPhase(name: string, ready: Ready, mixed: boolean, attack = false): Promise<PhaseResult & { attack: AttackResult | null }> {
   const statuses: Record<string, Record<string, number>> = { valid: {}, invalid: {} };
   const latencies: Record<string, number[]> = { valid: [], invalid: [] };
   let validIndex = 0;
@@ -132,7 +208,7 @@ async function runPhase(name: string, ready: Ready, mixed: boolean): Promise<Pha
       });
     },
   });
-  const result = await instance;
+  const [result, attackResult] = await Promise.all([instance, attack ? runAttacker(ready) : Promise.resolve(null)]);
   clearInterval(sampler);
   await new Promise((resolve) => setTimeout(resolve, 1200));
   tell({ type: 'gc' });
@@ -147,6 +223,7 @@ async function runPhase(name: string, ready: Ready, mixed: boolean): Promise<Pha
     errors: result.errors,
     timeouts: result.timeouts,
     settled,
+    attack: attackResult,
   };
 }
 
@@ -167,14 +244,15 @@ async function main(): Promise<number> {
   samples.push({ ...startMemory, phase: 'start', atSeconds: 0 });
   const baseline = await runPhase('all-valid', ready, false);
   const mixedPhase = await runPhase('mixed', ready, true);
+  const attackPhase = await runPhase('attack', ready, false, true);
 
   const failures: string[] = [];
-  const serverErrors = [baseline, mixedPhase].reduce(
+  const serverErrors = [baseline, mixedPhase, attackPhase].reduce(
     (sum, phase) => sum + Object.values(phase.statuses).reduce((inner, byStatus) => inner + Object.entries(byStatus).filter(([status]) => Number(status) >= 500).reduce((n, [, c]) => n + c, 0), 0),
     0,
   );
   if (serverErrors > 0) failures.push(`${serverErrors} server errors (5xx)`);
-  for (const phase of [baseline, mixedPhase]) {
+  for (const phase of [baseline, mixedPhase, attackPhase]) {
     if (phase.errors + phase.timeouts > 0) failures.push(`${phase.name}: ${phase.errors} connection errors, ${phase.timeouts} timeouts`);
     const validNot200 = total(phase.statuses['valid']) - (phase.statuses['valid']?.['200'] ?? 0);
     if (validNot200 > 0) failures.push(`${phase.name}: ${validNot200} valid requests not answered 200 (${JSON.stringify(phase.statuses['valid'])})`);
@@ -190,7 +268,7 @@ async function main(): Promise<number> {
 
   console.log('\n| phase | requests | req/s | valid p50 ms | valid p99 ms | invalid p50 ms | invalid p99 ms | 5xx | errors | heap after (GC) MB | RSS after MB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const phase of [baseline, mixedPhase]) {
+  for (const phase of [baseline, mixedPhase, attackPhase]) {
     const fiveHundreds = Object.values(phase.statuses).reduce((sum, byStatus) => sum + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0), 0);
     const invalid = phase.latencies['invalid'] ?? [];
     console.log(
@@ -201,6 +279,22 @@ async function main(): Promise<number> {
   const p99Base = percentile(baseline.latencies['valid'] ?? [], 99);
   const p99Mixed = percentile(mixedPhase.latencies['valid'] ?? [], 99);
   console.log(`valid p99: ${p99Mixed} ms under mixed load vs ${p99Base} ms all-valid (${(p99Mixed / p99Base).toFixed(2)}x)`);
+
+  // The attacker phase (issue 10, finding 4): others' p99 within 2x of the quiet run.
+  const attack = attackPhase.attack;
+  const p99Attack = percentile(attackPhase.latencies['valid'] ?? [], 99);
+  const attackRatio = p99Attack / p99Base;
+  const withinRatio = attackRatio <= ATTACK_P99_RATIO;
+  if (attack === null || attack.requests === 0) failures.push('attack: the attacker sent nothing');
+  else {
+    if (attack.unexpected > 0) failures.push(`attack: ${attack.unexpected} attack requests not refused with 400 and their limit's code (${JSON.stringify(attack.answers)})`);
+    if (attack.errors > 0) failures.push(`attack: ${attack.errors} attacker connection errors or timeouts`);
+  }
+  if (!withinRatio && !smoke) failures.push(`attack: valid p99 ${p99Attack} ms is ${attackRatio.toFixed(2)}x the quiet run's ${p99Base} ms (bound ${ATTACK_P99_RATIO}x)`);
+  console.log(`attacker: initech-bronze at ${attackRate} requests/s, ${attack?.requests ?? 0} unique documents just over its limits, answers ${JSON.stringify(attack?.answers ?? {})}`);
+  console.log(
+    `attack phase: quiet p99 ${p99Base} ms, attack p99 ${p99Attack} ms, ratio ${attackRatio.toFixed(2)}x (bound ${ATTACK_P99_RATIO}x): ${withinRatio ? 'pass' : 'FAIL'}${smoke ? ' (smoke: printed, not asserted)' : ''}`,
+  );
 
   console.log('\nmemory over time (server process):');
   console.log('| t (s) | phase | RSS MB | heap used MB | heap total MB |');

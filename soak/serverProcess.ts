@@ -8,7 +8,14 @@ import { claimsFor, startSecurityTarget } from '../test/security/support/securit
 
 /** Messages to the parent. */
 export type ServerMessage =
-  | { readonly type: 'ready'; readonly url: string; readonly valid: string[]; readonly invalid: { kind: string; token: string }[] }
+  | {
+      readonly type: 'ready';
+      readonly url: string;
+      readonly valid: string[];
+      readonly invalid: { kind: string; token: string }[];
+      /** A token of the bronze partner (initech-bronze, default limits), for the attacker phase. */
+      readonly attacker: string;
+    }
   | { readonly type: 'memory'; readonly rss: number; readonly heapUsed: number; readonly heapTotal: number; readonly external: number };
 
 /** Messages from the parent. */
@@ -66,4 +73,4 @@ process.on('message', (message: ParentMessage) => {
   }
 });
 
-send({ type: 'ready', url: target.url, valid, invalid });
+send({ type: 'ready', url: target.url, valid, invalid, attacker: target.tokenFor(target.caller('initech-bronze').client, { jti: randomUUID() }) });

@@ -71,6 +71,8 @@ export type {
 // Abuse limits: depth, aliases, tokens and cost per operation, per client tier
 export { createOperationLimits } from './limits/operationLimits.js';
 export type { OperationLimits, LimitCheckRequest } from './limits/operationLimits.js';
+export { createSourceCheck, DEFAULT_SOURCE_CHECK_BYTES } from './limits/sourceCheck.js';
+export type { SourceCheck, SourceCheckOptions, SourceCheckRequest, SourceCheckStats } from './limits/sourceCheck.js';
 export { DEFAULT_LIMITS, DEFAULT_LIST_SIZE } from './limits/limitOptions.js';
 export type { LimitValues, LimitTiers, OperationLimitsOptions } from './limits/limitOptions.js';
 export type { DocumentMeasures, OperationMeasures } from './limits/documentMeter.js';

@@ -14,7 +14,10 @@ import type { OperationLimits } from '../limits/operationLimits.js';
  *
  * Pass `limits.parseOptions` as the server's `parseOptions` too: documents above the highest
  * token limit then stop at parsing, and this plugin answers them with `TOO_MANY_TOKENS` rather
- * than a generic parse failure.
+ * than a generic parse failure. Below that, a document is validated before this plugin sees it: to
+ * refuse one over the caller's own token, depth or alias limit before validation, call
+ * `createSourceCheck(limits).check(...)` before Apollo Server, where the caller is known (a plugin
+ * cannot: Apollo Server answers 500 to an error thrown by a hook before validation).
  *
  * @throws TypeError when `limits` does not come from `createOperationLimits`, or options are given (it takes none).
  * @example

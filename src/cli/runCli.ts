@@ -27,6 +27,14 @@ export interface CliIo {
   readonly color: boolean;
 }
 
+/**
+ * Whether the text table is coloured: on a terminal only, never with `NO_COLOR` set to anything but
+ * the empty string (no-color.org) or under `TERM=dumb`.
+ */
+export function colorEnabled(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
+  return isTty && (env.NO_COLOR === undefined || env.NO_COLOR === '') && env.TERM !== 'dumb';
+}
+
 interface SchemaOptions {
   readonly schema: string;
   readonly clients: string;

@@ -11,8 +11,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, OperationDefinitionNode, ParseOptions, ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
 import { costBudgetPlugin, operationLimitsPlugin, rateLimitPlugin } from '../apollo/index.js';
-import { createOperationLimits, createRateLimiter, rootMutationFields } from '../index.js';
-import type { AuthContext, OperationLimitsOptions, RateAllowance, RateLimiter, RateLimitTiers } from '../index.js';
+import { createOperationLimits, createRateLimiter, createSourceCheck, rootMutationFields } from '../index.js';
+import type { AuthContext, OperationLimitsOptions, SourceCheck, RateAllowance, RateLimiter, RateLimitTiers } from '../index.js';
 import type { RateLimitConfig, ReferenceServerConfig } from './config.js';
 
 /**
@@ -59,6 +59,11 @@ export interface AbuseLimits {
   readonly parseOptions: Readonly<ParseOptions>;
   /** Counts each authenticated request per client (per address when anonymous); null when `RATE_LIMIT_REQUESTS=0`. */
   readonly rateLimiter: RateLimiter | null;
+  /**
+   * The caller's own token, depth and alias limits on the query text, applied at the HTTP edge after
+   * the rate limit and before Apollo Server parses and validates it; verdicts remembered per document hash and limits.
+   */
+  readonly sourceCheck: SourceCheck;
 }
 
 /**
@@ -98,6 +103,7 @@ export function createAbuseLimits(
     validationRules: [],
     parseOptions: limits.parseOptions,
     rateLimiter,
+    sourceCheck: createSourceCheck(limits, { logger: limitLogger }),
   };
 }
 

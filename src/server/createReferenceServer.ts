@@ -14,7 +14,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { Logger } from 'pino';
 import { createAuthContext, createDocumentStore } from '../apollo/index.js';
 import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
-import type { AuthContext } from '../index.js';
+import type { AuthContext, SourceCheck } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
 import { createExplorer } from './explorer.js';
@@ -41,6 +41,8 @@ export interface ReferenceServer {
   readonly port: number;
   /** allow-clients' metrics of this server (its prom-client registry is `metrics.registry`), served by `startMetricsServer`. */
   readonly metrics: PrometheusMetrics;
+  /** The counters of the check of the caller's own limits before validation (remembered verdicts, measured texts, bytes kept). */
+  readonly sourceCheck: Pick<SourceCheck, 'stats'>;
   /** Stops accepting requests, ends open connections and stops Apollo Server. */
   close(): Promise<void>;
 }
@@ -203,6 +205,12 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });
       for (const [name, value] of Object.entries(rateLimitFields(state.policies))) res.setHeader(name, value);
     }
+    // The caller's own token, depth and alias limits before Apollo Server parses and validates the
+    // document (the parser's limit is the highest tier's); a repeated refusal is one lookup.
+    const source = queryText(body, url);
+    if (source !== null) {
+      limits.sourceCheck.check({ schema: reference.schema, source, operationName: operationNameOf(body, url), principal: context.principal });
+    }
 
     const headers = new HeaderMap();
     for (const [name, values] of Object.entries(req.headersDistinct)) {
@@ -306,6 +314,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     url: `http://${hostInUrl}:${port}/graphql`,
     port,
     metrics: observer.metrics,
+    sourceCheck: { stats: () => limits.sourceCheck.stats() },
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolveClose) => {
@@ -340,6 +349,14 @@ function queryText(body: unknown, url: URL): string | null {
     return typeof query === 'string' ? query : null;
   }
   return url.searchParams.get('query');
+}
+
+function operationNameOf(body: unknown, url: URL): string | null {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const name = (body as Record<string, unknown>)['operationName'];
+    return typeof name === 'string' ? name : null;
+  }
+  return url.searchParams.get('operationName');
 }
 
 function send(res: ServerResponse, status: number, document: unknown): void {

@@ -148,10 +148,11 @@ describe('metrics and audit events of the reference server', () => {
 
   it('observes request durations by operation type', () => {
     const count = (type: string) => sampleValue(samples, `${METRIC_NAMES.operationDuration}_count`, { operation_type: type });
-    // Parsed queries: 2 served + 1 limit + 1 denied + 3 flood served; no operation: parse failure, 401s, 429.
-    expect(count('query')).toBe(7);
+    // Parsed queries: 2 served + 1 denied + 3 flood served; no operation: parse failure, 401s, 429, and
+    // the limit refused at the edge before the document is parsed (the caller's own limits come first).
+    expect(count('query')).toBe(6);
     expect(count('mutation')).toBe(1);
-    expect(count('none')).toBe(4);
+    expect(count('none')).toBe(5);
   });
 
   it('writes one bounded audit event per request not served in full, in the documented shape', () => {

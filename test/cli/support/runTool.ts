@@ -1,6 +1,6 @@
 /**
  * Runs the allow-clients command in-process (the same `runCli` the bin runs), capturing what it
- * writes; tests that need the real process spawn it (cli.process.test.ts).
+ * writes; the real process is run by readme.test.ts (npm run cli) and test/package/consumer.test.ts (the installed bin).
  */
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src/cli/runCli.js';
