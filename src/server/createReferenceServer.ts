@@ -62,6 +62,9 @@ export interface ReferenceServerDependencies {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+// The caller's address on its context (own symbol properties survive Apollo's per-operation copy).
+const PEER_ADDRESS: unique symbol = Symbol('reference peer address');
+
 /** The body of `/readyz` (200 when ready, else 503). */
 interface Readiness {
   readonly status: 'ready' | 'not ready';
@@ -104,12 +107,18 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       metrics: observer.hooks,
       ...(dependencies.store === undefined ? {} : { store: dependencies.store }),
     });
-  // The caller's address by its context, for the counts made inside Apollo Server (mutation fields).
-  const addresses = new WeakMap<AuthContext, string | null>();
-  const limits = createAbuseLimits(config, logger, (context) => addresses.get(context) ?? null);
+  // The caller's address, for the counts made inside Apollo Server (mutation fields). It travels on
+  // the context itself: Apollo Server copies the context for each operation, so a map keyed by the
+  // context object would miss and charge those points to the shared "unknown" key.
+  const limits = createAbuseLimits(config, logger, (context) => (context as { [PEER_ADDRESS]?: string | null })[PEER_ADDRESS] ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
-    csrfPrevention: true,
+    // CSRF prevention refuses a request a browser sends cross-origin without a preflight (GET, or a
+    // POST as text/plain or a form) unless it carries one of these headers. `authorization` is one:
+    // a browser never adds it to a cross-origin request without a preflight, and this API takes its
+    // credentials from that header alone (no cookies), so GET with a bearer token is served while a
+    // cookie-less simple request is still refused. GET never runs a mutation (Apollo answers 405).
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
@@ -198,8 +207,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     // Set after authentication: a request refused there is recorded without its (unparsed) query.
     if (record !== null) record.query = queryText(body, url);
     if (record !== null) record.principal = authContext.principal;
-    const context = record === null ? authContext : observer.contextFor(record, authContext);
-    addresses.set(context, address);
+    const observed = record === null ? authContext : observer.contextFor(record, authContext);
+    const context = { ...observed, [PEER_ADDRESS]: address } as AuthContext;
     if (limits.rateLimiter !== null) {
       // Past the allowance this throws RateLimitError (429): Apollo Server never sees the request.
       const state = await limits.rateLimiter.consume({ principal: context.principal, address });

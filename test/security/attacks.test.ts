@@ -124,33 +124,6 @@ describe('abuse limits on the reference server', () => {
     expect(result.text).not.toMatch(INTERNALS);
   });
 
-  it('refuses a CSRF simple request (no preflight header) and places no order', async () => {
-    const partner = target.caller('globex-silver');
-    const countOrders = async (): Promise<number> => {
-      const result = await postGraphQL(target.url, partner.token, { query: '{ myOrders { id } }' });
-      return ((result.json?.['data'] as Record<string, unknown>)['myOrders'] as unknown[]).length;
-    };
-    const before = await countOrders();
-    const productId = ((await postGraphQL(target.url, partner.token, { query: '{ products { id } }' })).json?.['data'] as { products: { id: string }[] }).products[0]?.id;
-    const mutation = JSON.stringify({ query: `mutation { placeOrder(input: { lines: [{ productId: "${productId}", quantity: 1 }] }) { id } }` });
-    const simple = await request(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', authorization: `Bearer ${partner.token}` },
-      body: mutation,
-    });
-    expect(simple.status).toBe(400);
-    expect(simple.text).toMatch(/Cross-Site Request Forgery|CSRF/);
-    const get = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { authorization: `Bearer ${partner.token}` } });
-    expect(get.status).toBe(400);
-    expect(get.text).toMatch(/CSRF/);
-    expect(await countOrders()).toBe(before);
-    // The same GET with a header a browser would preflight is served: the refusal was CSRF prevention.
-    const preflighted = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, {
-      headers: { authorization: `Bearer ${partner.token}`, 'apollo-require-preflight': 'true' },
-    });
-    expect(preflighted.status).toBe(200);
-  });
-
   it('answers a body over 1 MB with 413 (declared length)', async () => {
     const body = JSON.stringify({ query: '{ apiInfo }', padding: 'a'.repeat(1024 * 1024) });
     const result = await postGraphQL(target.url, gold, body);
@@ -324,5 +297,76 @@ describe('production error hygiene (NODE_ENV=production)', () => {
     const result = await postGraphQL(target.url, token, { query: 'query ($n: Int) { products(first: $n) { id } }', variables: { n: 'abc' } });
     expect(result.status).toBe(400);
     expect(result.text).not.toMatch(INTERNALS);
+  });
+});
+
+describe('CSRF prevention and GET on the reference server', () => {
+  let target: SecurityTarget;
+  let token: string;
+  let hits = 0;
+  let bumps = 0;
+
+  beforeAll(async () => {
+    // Anonymous callers allowed, so a refusal below is CSRF prevention's and not the missing token's.
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hits: Int! } type Mutation { bump: Int! }',
+      resolvers: { Query: { hits: () => (hits += 1) }, Mutation: { bump: () => (bumps += 1) } },
+    });
+    target = await startSecurityTarget({ env: { AUTH_ALLOW_ANONYMOUS: 'true' }, schema: { schema, plugins: [] } });
+    token = target.caller('globex-silver').token;
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  const getUrl = (query: string): string => `${target.url}?query=${encodeURIComponent(query)}`;
+  const expectCsrfRefusal = (result: HttpResult): void => {
+    expect(result.status).toBe(400);
+    expect(result.text).toMatch(/Cross-Site Request Forgery \(CSRF\)/);
+    expect(result.json?.['data']).toBeUndefined();
+    expect(result.text).not.toMatch(INTERNALS);
+  };
+
+  it('refuses real simple requests (no Authorization, no preflight header) and runs no resolver', async () => {
+    const mutation = JSON.stringify({ query: 'mutation { bump }' });
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expectCsrfRefusal(await request(target.url, { method: 'POST', headers: { 'content-type': contentType }, body: mutation }));
+    }
+    // A GET as an <img> or a link sends it: no content-type, no preflight header.
+    expectCsrfRefusal(await request(getUrl('{ hits }')));
+    expectCsrfRefusal(await request(getUrl('mutation { bump }')));
+    expect(hits).toBe(0);
+    expect(bumps).toBe(0);
+    // The same mutation as JSON (which a browser preflights) is served: the refusals were CSRF prevention.
+    const preflighted = await postGraphQL(target.url, null, mutation);
+    expect(preflighted.status).toBe(200);
+    expect(bumps).toBe(1);
+    bumps = 0;
+  });
+
+  it('serves a GET query with a bearer token (a header no browser sends cross-origin without a preflight)', async () => {
+    const before = hits;
+    const result = await request(getUrl('{ hits }'), { headers: { authorization: `Bearer ${token}`, accept: 'application/graphql-response+json' } });
+    expect(result.status, result.text).toBe(200);
+    expect(result.json).toEqual({ data: { hits: before + 1 } });
+    expect(result.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+  });
+
+  it('refuses a mutation over GET with 405, even with a bearer token, and the resolver never runs', async () => {
+    const before = bumps;
+    const result = await request(getUrl('mutation { bump }'), { headers: { authorization: `Bearer ${token}` } });
+    expect(result.status).toBe(405);
+    expect(result.headers.get('allow')).toBe('POST');
+    expect(result.text).toMatch(/GET/);
+    expect(result.text).not.toMatch(INTERNALS);
+    expect(bumps).toBe(before);
+  });
+
+  it('refuses an oversized query string with 431 before authentication or parsing', async () => {
+    const before = hits;
+    const huge = `{ hits ${'a: hits '.repeat(4000)}}`;
+    const result = await request(getUrl(huge), { headers: { authorization: `Bearer ${token}` } });
+    expect(result.status).toBe(431);
+    expect(hits).toBe(before);
   });
 });

@@ -174,6 +174,32 @@ describe('rate limiting in the reference server', () => {
     expect(limited.calls()).toBe(before + 4);
   });
 
+  it('charges an anonymous mutation its further root fields under the caller\'s own address', async () => {
+    // Apollo Server copies the context for each operation: the address must survive the copy, or the
+    // further fields go to the shared "unknown" key and the caller's own allowance is untouched.
+    let bumps = 0;
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hits: Int! } type Mutation { bump: Int! }',
+      resolvers: { Query: { hits: () => 0 }, Mutation: { bump: () => (bumps += 1) } },
+    });
+    const config = readConfig({ AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: AUDIENCE, PORT: '0', LOG_LEVEL: 'silent', RATE_LIMIT_REQUESTS: '10', AUTH_ALLOW_ANONYMOUS: 'true' });
+    const server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, { logger, schema: { schema, plugins: [] } });
+    try {
+      const mutation = await postGraphQL(server.url, 'mutation { a: bump b: bump c: bump }', { localAddress: '127.0.0.4' });
+      expect(mutation.status, mutation.text).toBe(200);
+      expect(bumps).toBe(3);
+      // 1 for the request + 2 for the further root fields, all under 127.0.0.4: 7 of 10 left after this query.
+      const next = await ask(server.url, { localAddress: '127.0.0.4' });
+      expect(next.status).toBe(200);
+      expect(next.headers['ratelimit']).toMatch(/^"anonymous";r=6;t=\d+$/);
+      // Nothing was charged to another address.
+      const other = await ask(server.url, { localAddress: '127.0.0.5' });
+      expect(other.headers['ratelimit']).toMatch(/^"anonymous";r=9;t=\d+$/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('counts an anonymous request under its address even when the caller resets the connection right after sending it', async () => {
     const server = await startServer(issuer, { RATE_LIMIT_REQUESTS: '2', AUTH_ALLOW_ANONYMOUS: 'true' });
     try {
