@@ -1,6 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
+import { AccessError, type AllowClientsError } from '../errors.js';
 import { httpChallenge, toGraphQLError } from '../http/challenge.js';
 import { realmOf, refuseRealmOption } from './realm.js';
 import { fragmentLookup } from '../directives/checkOperation.js';
@@ -28,7 +29,9 @@ import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../direct
  *   introspected against its own view of the schema. A document naming a field or type the caller's
  *   rules deny fails validation (400 `GRAPHQL_VALIDATION_FAILED`) with exactly the errors of a
  *   document naming one that does not exist, suggestions taken from the view; `__schema` and
- *   `__type` answer from the view. Ordinary requests are validated once, by Apollo Server, against
+ *   `__type` answer from the view. A caller that may read no Query field has no view: each of its
+ *   requests, whatever the document (one that does not parse or validate included), is answered
+ *   403 `FORBIDDEN` (401 for an anonymous caller), `coordinate: 'Query'`, no data, no resolver run. Ordinary requests are validated once, by Apollo Server, against
  *   the full schema: the view's validation runs only when that failed (to word the errors from the
  *   view) or when the cached decision shows the document touches something hidden.
  * - The challenges' realm is the one given to `createAuthContext`, carried by the context (`'api'`
@@ -53,12 +56,26 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
       // The view's validation errors of this request, the first of them thrown from didResolveOperation.
       let viewErrors: { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null = null;
       let introspected: Record<string, unknown> | null = null;
+      // The refusal of a caller that may read no Query field (it has no view), or null.
+      let noView: AccessError | null = null;
       return {
+        async didResolveSource(requestContext) {
+          const enforcement = enforcementOf(requestContext.schema);
+          if (enforcement === undefined || enforcement.schemaView !== 'caller') return;
+          try {
+            enforcement.viewOf(principalOf(requestContext.contextValue));
+          } catch (error) {
+            // No readable Query field, so no view: whatever the document (even one that does not
+            // parse or validate), the answer is this refusal, written in willSendResponse.
+            if (!(error instanceof AccessError)) throw error;
+            noView = error;
+          }
+        },
         async validationDidStart(requestContext) {
           const enforcement = enforcementOf(requestContext.schema);
           if (enforcement === undefined || enforcement.schemaView !== 'caller') return;
           return async (errors) => {
-            if (errors === undefined || errors.length === 0) return;
+            if (errors === undefined || errors.length === 0 || noView !== null) return;
             const view = enforcement.viewOf(principalOf(requestContext.contextValue));
             if (view.full) return;
             // Apollo Server answers with this very array: its errors are worded from the caller's view.
@@ -74,6 +91,7 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           if (operation === undefined) return; // Apollo answers this itself, before execution
           const principal = principalOf(contextValue);
           const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
+          if (noView !== null) throw refusalError(noView, [noView.coordinate ?? ''], realmOf(contextValue));
           if (enforcement.schemaView === 'caller') {
             const view = enforcement.viewOf(principal);
             if (touchesHiddenPart(view, document, state.decision)) {
@@ -97,6 +115,10 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
         },
         async willSendResponse(requestContext) {
           const body = requestContext.response.body;
+          if (noView !== null) {
+            refuseWhole(requestContext, noView, noView.coordinate);
+            return;
+          }
           if (introspected !== null && body.kind === 'single') {
             const data = body.singleResult.data;
             if (data !== null && data !== undefined) for (const key of Object.keys(introspected)) if (key in data) data[key] = introspected[key];
@@ -106,10 +128,7 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           const withheld = withheldRefusal(state);
           if (withheld !== null) {
             // An object the caller may not see was met at run time: mode reject returns no data at all.
-            const challenge = httpChallenge(withheld, realmOf(requestContext.contextValue));
-            body.singleResult = { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinate: withheld.coordinate, coordinates: [withheld.coordinate] } }] };
-            requestContext.response.http.status = challenge.status;
-            for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
+            refuseWhole(requestContext, withheld, withheld.coordinate);
             return;
           }
           const errors = body.singleResult.errors;
@@ -118,6 +137,17 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
       };
     },
   };
+}
+
+/** Replaces the whole response with `refusal` naming `coordinate`: its status, challenge headers and one error, no data. */
+function refuseWhole(requestContext: GraphQLRequestContextWillSendResponse<AuthContext>, refusal: AllowClientsError, coordinate: string | undefined): void {
+  const challenge = httpChallenge(refusal, realmOf(requestContext.contextValue));
+  requestContext.response.body = {
+    kind: 'single',
+    singleResult: { errors: [{ message: challenge.message, extensions: { code: challenge.code, coordinate, coordinates: [coordinate] } }] },
+  };
+  requestContext.response.http.status = challenge.status;
+  for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
 }
 
 /** A validation error of the caller's view, as Apollo Server reports its own (400, `GRAPHQL_VALIDATION_FAILED`). */

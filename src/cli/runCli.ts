@@ -10,6 +10,7 @@ import { GraphQLSchema, printSchema } from 'graphql';
 import { assertDefaultPolicy, type DefaultPolicy } from '../directives/compileRules.js';
 import { RULE_DIRECTIVE_NAMES } from '../directives/ruleDirectives.js';
 import { buildSchemaView } from '../directives/schemaView.js';
+import { AccessError } from '../errors.js';
 import { accessMatrix } from './accessMatrix.js';
 import { diffAccess, type AccessDiff } from './accessDiff.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_WIDENED } from './cliError.js';
@@ -120,7 +121,14 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     const loaded = load(options.schema, options, io.cwd);
     const [client] = clientsOf(options, [options.client], io.cwd);
     if (client === undefined) throw new CliError(`${options.clients}: unknown client "${options.client}"`);
-    emit(partnerSdl(buildSchemaView(loaded.rules, loaded.schema, client.principal).schema), options.output, io);
+    let view: GraphQLSchema;
+    try {
+      view = buildSchemaView(loaded.rules, loaded.schema, client.principal).schema;
+    } catch (error) {
+      if (!(error instanceof AccessError)) throw error;
+      throw new CliError(`client "${client.id}" may read no Query field: it has no schema (the server refuses its every request)`);
+    }
+    emit(partnerSdl(view), options.output, io);
   });
 
   common(

@@ -1,6 +1,7 @@
 import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
+import { AccessError } from '../errors.js';
 import { assertLogger, type Logger } from '../logger.js';
 import { boundName } from '../text/boundName.js';
 import { assertMetricsHooks, type MetricsHooks } from '../observe/metricsHooks.js';
@@ -22,7 +23,11 @@ export interface Enforcement {
   readonly metrics: MetricsHooks | undefined;
   /** `caller`: introspection, validation and their errors use the caller's view of the schema. */
   readonly schemaView: SchemaViewOption;
-  /** The caller's view, built once per projected access key and kept within `viewCacheBytes`. */
+  /**
+   * The caller's view, built once per projected access key and kept within `viewCacheBytes`.
+   *
+   * @throws AccessError when the caller may read no Query field (see `buildSchemaView`), also kept
+   */
   viewOf(principal: Principal | null): SchemaView;
   /** The decision for (operation, caller's projected access key), from the cache when it was made before. */
   decide(operation: OperationDefinitionNode, fragments: FragmentLookup, principal: Principal | null): OperationDecision;
@@ -118,7 +123,11 @@ export function enforcementOf(schema: GraphQLSchema): Enforcement | undefined {
 export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, options: EnforcementOptions): Enforcement {
   const { mode, logger, cacheSize, cacheBytes, metrics, schemaView, viewCacheBytes } = assertEnforcementOptions(options);
   // Views follow the projected keys, whose number follows the schema's rules, not the callers.
-  const views = new LRUCache<string, SchemaView>({ maxSize: viewCacheBytes, sizeCalculation: (view) => view.bytes });
+  // A caller without a view (no readable Query field) keeps its refusal, so it is not rebuilt per request.
+  const views = new LRUCache<string, SchemaView | AccessError>({
+    maxSize: viewCacheBytes,
+    sizeCalculation: (view) => (view instanceof AccessError ? REFUSED_VIEW_BYTES : view.bytes),
+  });
   // Keyed by the operation node's identity (servers reuse parsed documents) and the access key
   // projected on these rules: two principals with one projected key are decided alike by
   // construction (see projectAccessKey), so the entries follow the rules, not the partners. One
@@ -144,9 +153,15 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
       const key = projectAccessKey(rules, principal);
       let view = views.get(key);
       if (view === undefined) {
-        view = buildSchemaView(rules, schema, principal);
-        if (view.bytes <= viewCacheBytes) views.set(key, view);
+        try {
+          view = buildSchemaView(rules, schema, principal);
+        } catch (error) {
+          if (!(error instanceof AccessError)) throw error;
+          view = error;
+        }
+        if (view instanceof AccessError || view.bytes <= viewCacheBytes) views.set(key, view);
       }
+      if (view instanceof AccessError) throw view;
       return view;
     },
     decide(operation, fragments, principal) {
@@ -167,6 +182,9 @@ export function createEnforcement(schema: GraphQLSchema, rules: CompiledRules, o
   registry.set(schema, enforcement);
   return enforcement;
 }
+
+/** What a kept refusal of a caller without a view counts against the views' budget (an estimate). */
+const REFUSED_VIEW_BYTES = 512;
 
 /** A cached decision and the ids of the fragments it read (0 for a name the document lacked). */
 interface CachedDecision {

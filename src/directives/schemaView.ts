@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
 import type { Principal } from '../auth/principal.js';
+import { AccessError } from '../errors.js';
 import type { CompiledRules } from './compileRules.js';
 import { evaluateRule } from './evaluateRule.js';
 
@@ -39,6 +40,10 @@ export interface SchemaView {
  * hidden members, empty root types other than Query disappear). Arguments, enum values and
  * descriptions are kept as written. Resolvers are kept, so the view can execute.
  *
+ * A caller that may read no field of `Query` has no view (a GraphQL schema needs one Query field):
+ * it is refused as a whole, with the `AccessError` every query of it would get, `coordinate: 'Query'`.
+ *
+ * @throws AccessError `ERR_FORBIDDEN` (`ERR_UNAUTHENTICATED` for an anonymous caller) when the caller may read no Query field
  * @throws Error when the result is not a valid schema (a bug: the full schema is never served instead)
  */
 export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, principal: Principal | null): SchemaView {
@@ -66,6 +71,10 @@ export function buildSchemaView(rules: CompiledRules, schema: GraphQLSchema, pri
       const kept = implementations.some((possible) => !hiddenFields.has(`${possible.name}.${name}`));
       if (!kept) hiddenFields.add(`${type.name}.${name}`);
     }
+  }
+  const queryName = schema.getQueryType()?.name;
+  if (queryName !== undefined && (hiddenTypes.has(queryName) || Object.keys(schema.getQueryType()?.getFields() ?? {}).every((name) => hiddenFields.has(`${queryName}.${name}`)))) {
+    throw new AccessError(principal === null ? 'ERR_UNAUTHENTICATED' : 'ERR_FORBIDDEN', { coordinate: queryName, detail: 'the caller may read no Query field' });
   }
   if (hiddenFields.size === 0 && hiddenTypes.size === 0) {
     return { schema, full: true, hiddenTypes: new Set(), prunedAdmitted: false, bytes: 64 };

@@ -57,6 +57,16 @@ describe('allow-clients on bad input', () => {
     await expectRefused(['explain', '--schema', 'schema/', '--clients', file('list.json', '[]')], `${join(work, 'list.json')}: (root): must be an object with a "clients" array`);
   });
 
+  it('says so, in one line, for a client that may read no Query field (it has no schema)', async () => {
+    const only = file('gold-only.graphql', 'type Query { report: String @allowClients(ids: ["acme-gold"]) }\n');
+    await expectRefused(
+      ['schema', '--schema', only, '--client', 'initech-bronze', '--clients', 'dev/clients.json'],
+      'client "initech-bronze" may read no Query field: it has no schema (the server refuses its every request)',
+    );
+    const gold = await runTool(['schema', '--schema', only, '--client', 'acme-gold', '--clients', 'dev/clients.json']);
+    expect(gold).toMatchObject({ code: 0, stdout: 'type Query {\n  report: String\n}\n' });
+  });
+
   it('names a missing clients file', async () => {
     await expectRefused(['explain', '--schema', 'schema/', '--clients', 'nowhere.json'], 'nowhere.json: cannot read the clients file (ENOENT)');
   });
