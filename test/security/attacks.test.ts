@@ -124,6 +124,35 @@ describe('abuse limits on the reference server', () => {
     expect(result.text).not.toMatch(INTERNALS);
   });
 
+  it('serves a GET query with a bearer token, and refuses a GET mutation (405) and a text/plain POST, placing no order', async () => {
+    const partner = target.caller('globex-silver');
+    const countOrders = async (): Promise<number> => {
+      const result = await postGraphQL(target.url, partner.token, { query: '{ myOrders { id } }' });
+      return ((result.json?.['data'] as Record<string, unknown>)['myOrders'] as unknown[]).length;
+    };
+    const before = await countOrders();
+    const productId = ((await postGraphQL(target.url, partner.token, { query: '{ products { id } }' })).json?.['data'] as { products: { id: string }[] }).products[0]?.id;
+    const mutation = `mutation { placeOrder(input: { lines: [{ productId: "${productId}", quantity: 1 }] }) { id } }`;
+    const authorization = `Bearer ${partner.token}`;
+    // A bearer token is never sent cross-origin without a preflight: a GET carrying one is no simple request.
+    const get = await request(`${target.url}?query=${encodeURIComponent('{ apiInfo }')}`, { headers: { authorization } });
+    expect(get.status).toBe(200);
+    expect((get.json?.['data'] as { apiInfo: unknown }).apiInfo).toEqual(expect.any(String));
+    // Mutations are never run by GET, with or without a token (Apollo Server: 405, Allow: POST).
+    const getMutation = await request(`${target.url}?query=${encodeURIComponent(mutation)}`, { headers: { authorization } });
+    expect(getMutation.status).toBe(405);
+    expect(getMutation.headers.get('allow')).toBe('POST');
+    expect(codes(getMutation)).toEqual(['BAD_REQUEST']);
+    expect(getMutation.json?.['data']).toBeUndefined();
+    expect(getMutation.text).not.toMatch(INTERNALS);
+    // A text/plain body with a token passes CSRF prevention, and is refused as a content type Apollo does not read.
+    const plain = await request(target.url, { method: 'POST', headers: { 'content-type': 'text/plain', authorization }, body: JSON.stringify({ query: mutation }) });
+    expect(plain.status).toBe(400);
+    expect(plain.json?.['data']).toBeUndefined();
+    expect(plain.text).not.toMatch(INTERNALS);
+    expect(await countOrders()).toBe(before);
+  });
+
   it('answers a body over 1 MB with 413 (declared length)', async () => {
     const body = JSON.stringify({ query: '{ apiInfo }', padding: 'a'.repeat(1024 * 1024) });
     const result = await postGraphQL(target.url, gold, body);

@@ -42,4 +42,27 @@ describe('GraphQL over HTTP (graphql-http server audits)', () => {
     expect(results.filter((result) => result.status === 'ok')).toHaveLength(58);
     expect(results).toHaveLength(61);
   });
+
+  it('answers parse, validation and coercion failures with 400 to application/json and application/graphql-response+json clients alike, in the media type asked for', async () => {
+    const token = target.caller('globex-silver').token;
+    const failures = [
+      { body: { query: '{ products {' }, code: 'GRAPHQL_PARSE_FAILED' },
+      { body: { query: '{ nothingHere }' }, code: 'GRAPHQL_VALIDATION_FAILED' },
+      { body: { query: 'query ($n: Int!) { products(first: $n) { id } }', variables: { n: 'many' } }, code: 'BAD_USER_INPUT' },
+    ];
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      for (const { body, code } of failures) {
+        const response = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const document = (await response.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+        expect({ accept, code, status: response.status, type: response.headers.get('content-type') }).toEqual({ accept, code, status: 400, type: `${accept}; charset=utf-8` });
+        expect(document.errors.map((error) => error.extensions.code)).toEqual([code]);
+        expect(document.data).toBeUndefined();
+      }
+    }
+  });
 });
