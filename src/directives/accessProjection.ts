@@ -1,3 +1,4 @@
+import { heldProjection, holdProjection } from '../auth/buildPrincipal.js';
 import type { Principal } from '../auth/principal.js';
 import type { CompiledRules } from './compileRules.js';
 
@@ -12,7 +13,10 @@ interface Vocabulary {
   /** Metadata keys some rule matches, sorted, each with the values some rule accepts. */
   readonly metadata: readonly (readonly [string, ReadonlySet<string>])[];
   readonly scopes: ReadonlySet<string>;
-  /** Projected keys by principal object: one principal is shared by every request of its token. */
+  /**
+   * Projected keys by principal object, for principals the verifier did not build and verified
+   * principals whose own slot holds another rule set's key.
+   */
   readonly keys: WeakMap<Principal, string>;
   /**
    * One string object per distinct projected key (at most {@link MAX_INTERNED}): the principals of a
@@ -43,6 +47,12 @@ const ANONYMOUS = '\u0000anonymous';
  */
 export function projectAccessKey(rules: CompiledRules, principal: Principal | null): string {
   if (principal === null) return ANONYMOUS;
+  // One principal is shared by every request of its token: a verified principal holds the key
+  // projected on the rule set it was first projected on, checked by identity, so a schema built
+  // again with other rules (a new CompiledRules) never reads a stale key. Reading it touches only the
+  // principal, which the request has just read, where a WeakMap of 10,000 principals misses the CPU cache.
+  const held = heldProjection(principal, rules);
+  if (held !== undefined) return held;
   const vocabulary = vocabularyOf(rules);
   let key = vocabulary.keys.get(principal);
   if (key === undefined) {
@@ -52,7 +62,9 @@ export function projectAccessKey(rules: CompiledRules, principal: Principal | nu
       key = projected;
       if (vocabulary.interned.size < MAX_INTERNED) vocabulary.interned.set(key, key);
     }
-    vocabulary.keys.set(principal, key);
+    // A principal the verifier did not build, or whose slot holds another rule set's key (several
+    // schemas in one process: the first keeps the slot), is remembered in the WeakMap.
+    if (!holdProjection(principal, rules, key)) vocabulary.keys.set(principal, key);
   }
   return key;
 }

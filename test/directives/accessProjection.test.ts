@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { buildPrincipal } from '../../src/auth/buildPrincipal.js';
+import { DEFAULT_CLIENT_CLAIM } from '../../src/auth/clientClaim.js';
 import { accessKeyOf, type JsonValue, type Principal } from '../../src/auth/principal.js';
 import { projectAccessKey } from '../../src/directives/accessProjection.js';
 import { compileRules, type CompiledRules, type DefaultPolicy } from '../../src/directives/compileRules.js';
@@ -257,5 +259,50 @@ describe('projectAccessKey', () => {
     const silver = enforcement.decide(operation, noFragments, principal('machine', 'tier-partner-s', { metadata: { tier: 'silver' } }));
     expect(silver).not.toBe(first);
     expect(silver.denials.map((denial) => denial.coordinate)).toEqual(['Order.wholesale', 'Order.margin']);
+  });
+
+  it('keeps a verified principal\'s projection per rule set: rules compiled again or other rules never read a stale key', () => {
+    const verified = (id: string): Principal =>
+      buildPrincipal({ kind: 'machine', clientId: id, userId: undefined, scopes: ['read'] }, { sub: id, [DEFAULT_CLIENT_CLAIM]: { id, name: 'Acme', metadata: { tier: 'gold' } } }, DEFAULT_CLIENT_CLAIM);
+    const rulesOf = (field: string): CompiledRules => compileRules(makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, `type Query { a: Int ${field} }`] }));
+    const byId = rulesOf('@allowClients(ids: ["p1"])');
+    const byTier = rulesOf('@allowClients(metadata: [{ key: "tier", in: ["gold"] }])');
+    const byIdAgain = rulesOf('@allowClients(ids: ["p2"])');
+    const p1 = verified('p1');
+    // The same parts as a plain object (not built by the verifier): projected without any slot.
+    const plain = (rules: CompiledRules): string => projectAccessKey(rules, principal('machine', 'p1', { name: 'Acme', metadata: { tier: 'gold' }, scopes: ['read'] }));
+    const first = projectAccessKey(byId, p1);
+    expect(first).toBe(plain(byId));
+    expect(first).toContain('"p1"');
+    // Another rule set: its own key, not the one held for the first rules.
+    expect(projectAccessKey(byTier, p1)).toBe(plain(byTier));
+    expect(projectAccessKey(byTier, p1)).not.toContain('"p1"');
+    expect(projectAccessKey(byIdAgain, p1)).toBe(plain(byIdAgain));
+    expect(projectAccessKey(byIdAgain, p1)).not.toContain('"p1"');
+    // Back to the first rules, and a principal first seen by the other rules.
+    expect(projectAccessKey(byId, p1)).toBe(first);
+    const p1b = verified('p1');
+    expect(projectAccessKey(byTier, p1b)).toBe(plain(byTier));
+    expect(projectAccessKey(byId, p1b)).toBe(first);
+    // The principal stays frozen and shows nothing new.
+    expect(Object.isFrozen(p1)).toBe(true);
+    expect(Reflect.ownKeys(p1)).toEqual(['kind', 'client', 'scopes', 'claims']);
+    expect(JSON.parse(JSON.stringify(p1))).toEqual({ kind: 'machine', client: { id: 'p1', name: 'Acme', metadata: { tier: 'gold' } }, scopes: ['read'], claims: { sub: 'p1', [DEFAULT_CLIENT_CLAIM]: { id: 'p1', name: 'Acme', metadata: { tier: 'gold' } } }, accessKey: p1.accessKey });
+  });
+
+  it('decides verified principals as plain ones with the same parts (the held projection agrees with the equivalence property)', () => {
+    const schema = makeSchema({});
+    const rules = compileRules(schema);
+    const enforcement = createEnforcement(schema, rules, {});
+    const operation = parse('{ orders { id wholesale margin } }').definitions[0] as OperationDefinitionNode;
+    const noFragments = (): undefined => undefined;
+    for (const tier of ['gold', 'silver', 'bronze']) {
+      const id = `verified-${tier}`;
+      const claims = { sub: id, [DEFAULT_CLIENT_CLAIM]: { id, name: null, metadata: { tier } } };
+      const verified = buildPrincipal({ kind: 'machine', clientId: id, userId: undefined, scopes: [] }, claims, DEFAULT_CLIENT_CLAIM);
+      const plain = principal('machine', id, { metadata: { tier } });
+      expect(projectAccessKey(rules, verified)).toBe(projectAccessKey(rules, plain));
+      expect(enforcement.decide(operation, noFragments, verified)).toBe(enforcement.decide(operation, noFragments, plain));
+    }
   });
 });
