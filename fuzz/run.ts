@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   console.log(lines.at(-1));
 
   // Thousands of requests per client in seconds: the rate limit (tested in test/server/rateLimit.test.ts) would answer 429.
-  const target = await startSecurityTarget({ env: { RATE_LIMIT_REQUESTS: '0' } });
+  // AUTHZ_SCHEMA_VIEW=full: the authorization fuzz checks the runtime enforcement behind the view (denied fields in real responses).
+  const target = await startSecurityTarget({ env: { RATE_LIMIT_REQUESTS: '0', AUTHZ_SCHEMA_VIEW: 'full' } });
   try {
     started = performance.now();
     const model = loadReferenceModel();

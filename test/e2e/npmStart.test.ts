@@ -108,11 +108,16 @@ describe('npm start with the embedded dev issuer', () => {
     const start = lines.findIndex((line) => line.trimStart().startsWith('curl -s '));
     expect(start).toBeGreaterThan(-1);
     const command = `${lines[start]}\n${lines[start + 1]}`;
-    const result = await run('bash', ['-c', command], { TOKEN: tokens['globex-silver'] ?? '' });
+    const result = await run('bash', ['-c', command], { TOKEN: tokens['acme-gold'] ?? '' });
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout) as { data: { viewer: { client: { id: string } }; products: { wholesalePrice: unknown; stock: unknown }[] } };
-    expect(body.data.viewer.client.id).toBe('globex-silver');
-    expect(body.data.products[0]).toMatchObject({ wholesalePrice: { amount: 92 }, stock: null });
+    expect(body.data.viewer.client.id).toBe('acme-gold');
+    expect(body.data.products[0]).toMatchObject({ wholesalePrice: { amount: 92 }, stock: 340 });
+    // The default schema view: stock does not exist for silver, exactly as a field that does not exist.
+    const silver = await run('bash', ['-c', command], { TOKEN: tokens['globex-silver'] ?? '' });
+    expect(JSON.parse(silver.stdout)).toEqual({
+      errors: [{ message: 'Cannot query field "stock" on type "Product".', locations: [expect.any(Object)], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
+    });
   });
 
   it('prints only the access token, so TOKEN=$(npm run -s token -- <id>) works', () => {
@@ -144,35 +149,36 @@ describe('npm start with the embedded dev issuer', () => {
     });
   });
 
-  it('shows a bronze partner the same products without wholesale prices or stock', async () => {
-    const { status, body } = await query(tokens['initech-bronze'] ?? '', SAME_QUERY);
-    expect(status).toBe(200);
-    expect(body.data).toEqual({
+  it('answers a bronze partner naming gold fields exactly as fields that do not exist (default view), and serves the rest', async () => {
+    const hidden = await query(tokens['initech-bronze'] ?? '', SAME_QUERY);
+    const missing = await query(tokens['initech-bronze'] ?? '', SAME_QUERY.replace('wholesalePrice', 'qqqqqqqqqqqqqq').replace('stock', 'qqqqq'));
+    expect(hidden.status).toBe(400);
+    expect(hidden.status).toBe(missing.status);
+    expect(hidden.body).toEqual(JSON.parse(JSON.stringify(missing.body).replace('qqqqqqqqqqqqqq', 'wholesalePrice').replace('qqqqq', 'stock')));
+    expect((hidden.body.errors ?? []).map((error) => [error.message, error.extensions?.['code']])).toEqual([
+      ['Cannot query field "wholesalePrice" on type "Product".', 'GRAPHQL_VALIDATION_FAILED'],
+      ['Cannot query field "stock" on type "Product".', 'GRAPHQL_VALIDATION_FAILED'],
+    ]);
+    const visible = await query(tokens['initech-bronze'] ?? '', SAME_QUERY.replace(' wholesalePrice { amount } stock', ''));
+    expect(visible.status).toBe(200);
+    expect(visible.body.data).toEqual({
       viewer: { kind: 'MACHINE', client: { id: 'initech-bronze', name: 'Initech', metadata: { tier: 'bronze', region: 'us' } }, user: null },
       products: [
-        { name: 'Cordless Drill', listPrice: { amount: 129 }, wholesalePrice: null, stock: null },
-        { name: 'Circular Saw', listPrice: { amount: 149 }, wholesalePrice: null, stock: null },
+        { name: 'Cordless Drill', listPrice: { amount: 129 } },
+        { name: 'Circular Saw', listPrice: { amount: 149 } },
       ],
     });
-    const codes = (body.errors ?? []).map((error) => [error.extensions?.['code'], error.extensions?.['coordinate']]);
-    expect(codes).toEqual(
-      expect.arrayContaining([
-        ['FORBIDDEN', 'Product.wholesalePrice'],
-        ['FORBIDDEN', 'Product.stock'],
-      ]),
-    );
-    // One error per denied selection, not per list item.
-    expect(body.errors).toHaveLength(2);
   });
 
   it('shows the storefront user as a user of the first-party client, without partner data', async () => {
-    const { status, body } = await query(tokens['alice'] ?? '', `${SAME_QUERY.slice(0, -1)} recommendedForYou { name } }`);
+    // Partner data does not exist in the storefront's view: the query names none of it.
+    const { status, body } = await query(tokens['alice'] ?? '', `${SAME_QUERY.replace(' wholesalePrice { amount } stock', '').slice(0, -1)} recommendedForYou { name } }`);
     expect(status).toBe(200);
     expect(body.data).toEqual({
       viewer: { kind: 'USER', client: { id: 'storefront-web', name: 'Storefront', metadata: { firstParty: 'true' } }, user: { id: 'alice' } },
       products: [
-        { name: 'Cordless Drill', listPrice: { amount: 129 }, wholesalePrice: null, stock: null },
-        { name: 'Circular Saw', listPrice: { amount: 149 }, wholesalePrice: null, stock: null },
+        { name: 'Cordless Drill', listPrice: { amount: 129 } },
+        { name: 'Circular Saw', listPrice: { amount: 149 } },
       ],
       recommendedForYou: [{ name: 'Cordless Drill' }, { name: 'Hard Hat' }, { name: 'Garden Hose 25 m' }],
     });
@@ -188,8 +194,9 @@ describe('npm start with the embedded dev issuer', () => {
     const bronze = await query(tokens['initech-bronze'] ?? '', '{ myOrders { number clientId } }');
     expect(bronze.body.data).toEqual({ myOrders: [{ number: 'SO-3001', clientId: 'initech-bronze' }] });
     const user = await query(tokens['alice'] ?? '', '{ myOrders { number } }');
-    expect(user.body.data).toEqual({ myOrders: null });
-    expect(user.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(user.status).toBe(400);
+    expect(user.body.data).toBeUndefined();
+    expect(user.body.errors?.map((error) => [error.message, error.extensions?.['code']])).toEqual([['Cannot query field "myOrders" on type "Query".', 'GRAPHQL_VALIDATION_FAILED']]);
   });
 
   it('refuses a request without a token with 401 and a Bearer challenge', async () => {

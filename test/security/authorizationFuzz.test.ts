@@ -8,7 +8,8 @@ describe('authorization fuzzing (bounded; `npm run fuzz` runs 10,000+)', () => {
   let target: SecurityTarget;
 
   beforeAll(async () => {
-    target = await startSecurityTarget();
+    // AUTHZ_SCHEMA_VIEW=full: fuzzes the runtime enforcement behind the view (denied fields met in real responses).
+    target = await startSecurityTarget({ env: { AUTHZ_SCHEMA_VIEW: 'full' } });
   });
   afterAll(async () => {
     await target.close();
