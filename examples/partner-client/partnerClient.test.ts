@@ -66,7 +66,7 @@ describe('examples/partner-client', () => {
     expect(client.tokensFetched).toBe(2);
   });
 
-  it('reads its own slice of the API: a silver partner sees wholesale prices, not stock', async () => {
+  it('reads its own slice of the API: a silver partner sees wholesale prices, and stock is not in its view', async () => {
     const client = createPartnerClient({
       tokenEndpoint: stack.issuer.tokenEndpoint,
       clientId: 'globex-silver',
@@ -75,9 +75,15 @@ describe('examples/partner-client', () => {
       scope: 'catalog:read',
       apiUrl: stack.api.url,
     });
-    const result = await client.query('{ product(id: "prod-hose") { name wholesalePrice { amount } stock } }');
-    expect(result.data).toEqual({ product: { name: 'Garden Hose 25 m', wholesalePrice: { amount: 26 }, stock: null } });
-    expect(result.errors?.map((error) => error.extensions?.['coordinate'])).toEqual(['Product.stock']);
+    // The reference server's default per-client schema view: silver's API has no `stock`, so naming it
+    // is refused at validation exactly as a field that does not exist, and nothing runs.
+    const refused = await client.query('{ product(id: "prod-hose") { name wholesalePrice { amount } stock } }');
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.map((error) => [error.message, error.extensions?.['code']])).toEqual([
+      ['Cannot query field "stock" on type "Product".', 'GRAPHQL_VALIDATION_FAILED'],
+    ]);
+    const result = await client.query('{ product(id: "prod-hose") { name wholesalePrice { amount } } }');
+    expect(result).toEqual({ data: { product: { name: 'Garden Hose 25 m', wholesalePrice: { amount: 26 } } } });
   });
 
   it('retries once with a fresh token when the API answers 401', async () => {
