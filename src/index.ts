@@ -22,6 +22,8 @@ export { httpChallenge, toGraphQLError, assertRealm } from './http/challenge.js'
 export type { HttpChallenge, ToGraphQLErrorOptions } from './http/challenge.js';
 export { rateLimitHeaders, rateLimitFields, mergeRateLimitField } from './http/rateLimitHeaders.js';
 export type { RateLimitFieldState } from './http/rateLimitHeaders.js';
+export { readRequestSource } from './http/requestSource.js';
+export type { RequestSource, RequestSourceInput } from './http/requestSource.js';
 
 // Who is calling
 export { accessKeyOf } from './auth/principal.js';

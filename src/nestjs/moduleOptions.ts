@@ -7,6 +7,7 @@ import type {
   OperationLimitsOptions,
   RateLimiter,
   RateLimiterOptions,
+  SourceCheckOptions,
 } from '../index.js';
 
 /**
@@ -25,12 +26,18 @@ export interface AllowClientsModuleOptions extends AuthenticatorOptions {
   readonly cacheSize?: number;
   /** Depth, alias, token and cost limits per operation (per client tier): options, or `createOperationLimits()`. */
   readonly limits?: OperationLimitsOptions | OperationLimits;
+  /**
+   * With `limits`, the caller's own token, depth and alias limits are applied to the query text
+   * before Apollo parses and validates it (on by default; `false` leaves only the checks after
+   * validation). `{ maxBytes }` sets the budget of the remembered verdicts (default 1 MiB).
+   */
+  readonly sourceCheck?: boolean | Pick<SourceCheckOptions, 'maxBytes'>;
   /** Requests per window per client: options, or `createRateLimiter()` (a shared store, for several replicas). */
   readonly rateLimit?: RateLimiterOptions | RateLimiter;
 }
 
 /** The option names of the module itself; every other name is the authenticator's (and checked by it). */
-export const MODULE_OWN_OPTIONS: ReadonlySet<string> = new Set(['realm', 'mode', 'defaultPolicy', 'cacheSize', 'limits', 'rateLimit']);
+export const MODULE_OWN_OPTIONS: ReadonlySet<string> = new Set(['realm', 'mode', 'defaultPolicy', 'cacheSize', 'limits', 'sourceCheck', 'rateLimit']);
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<AllowClientsModuleOptions>({ moduleName: 'AllowClients' })

@@ -13,7 +13,7 @@ import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import { createAuthContext, createDocumentStore } from '../apollo/index.js';
-import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields } from '../index.js';
+import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields, readRequestSource } from '../index.js';
 import type { AuthContext, SourceCheck } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
 import type { ReferenceServerConfig } from './config.js';
@@ -205,7 +205,8 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     }
 
     // Set after authentication: a request refused there is recorded without its (unparsed) query.
-    if (record !== null) record.query = queryText(body, url);
+    const { query: source, operationName } = readRequestSource({ method: req.method, url: target, body });
+    if (record !== null) record.query = source;
     if (record !== null) record.principal = authContext.principal;
     const observed = record === null ? authContext : observer.contextFor(record, authContext);
     const context = { ...observed, [PEER_ADDRESS]: address } as AuthContext;
@@ -216,10 +217,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
     }
     // The caller's own token, depth and alias limits before Apollo Server parses and validates the
     // document (the parser's limit is the highest tier's); a repeated refusal is one lookup.
-    const source = queryText(body, url);
-    if (source !== null) {
-      limits.sourceCheck.check({ schema: reference.schema, source, operationName: operationNameOf(body, url), principal: context.principal });
-    }
+    if (source !== null) limits.sourceCheck.check({ schema: reference.schema, source, operationName, principal: context.principal });
 
     const headers = new HeaderMap();
     for (const [name, values] of Object.entries(req.headersDistinct)) {
@@ -349,23 +347,6 @@ function startRecord(observer: RequestObserver, explorer: Explorer | null, req: 
   // The explorer's page is not a GraphQL request.
   if (explorer !== null && target.startsWith('/') && explorer.wantsPage(req, new URL(`http://reference.invalid${target}`))) return null;
   return observer.start(req, res);
-}
-
-/** The query text of a request (hashed into the audit event), if it has one. */
-function queryText(body: unknown, url: URL): string | null {
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const query = (body as Record<string, unknown>)['query'];
-    return typeof query === 'string' ? query : null;
-  }
-  return url.searchParams.get('query');
-}
-
-function operationNameOf(body: unknown, url: URL): string | null {
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const name = (body as Record<string, unknown>)['operationName'];
-    return typeof name === 'string' ? name : null;
-  }
-  return url.searchParams.get('operationName');
 }
 
 function send(res: ServerResponse, status: number, document: unknown): void {

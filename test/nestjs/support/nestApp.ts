@@ -107,6 +107,26 @@ export async function postQuery(url: string, query: string, token?: string, path
   return answerOf(response);
 }
 
+/** POSTs any JSON body to /graphql (5 s deadline): batches, wrong types. */
+export async function postJson(url: string, body: unknown, token?: string): Promise<Answer> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  return answerOf(response);
+}
+
+/** GETs a GraphQL query from /graphql, with the header Apollo's CSRF prevention asks of a GET (5 s deadline). */
+export async function getQuery(url: string, query: string, token?: string): Promise<Answer> {
+  const response = await fetch(`${url}/graphql?${new URLSearchParams({ query }).toString()}`, {
+    headers: { 'apollo-require-preflight': 'true', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    signal: AbortSignal.timeout(5000),
+  });
+  return answerOf(response);
+}
+
 /** GETs a REST route (5 s deadline). */
 export async function get(url: string, path: string, token?: string): Promise<Answer> {
   const response = await fetch(`${url}${path}`, {
