@@ -84,7 +84,7 @@ export type { ClientTiers } from './limits/clientTiers.js';
 // Rate limits: requests per window, per client id (per address for anonymous callers), per client tier
 export { createRateLimiter } from './limits/rateLimit.js';
 export type { RateLimiter, RateLimitCaller, RateLimitState, PolicyState, CostState, CostRequest } from './limits/rateLimit.js';
-export type { RedisConnection, StoreFailurePolicy, LimitStoreOptions, LimitStoreHealth } from './limits/limitStore.js';
+export type { RedisClient, RedisClientOptions, RedisConnection, StoreFailurePolicy, LimitStoreOptions, LimitStoreHealth } from './limits/limitStore.js';
 export { rootMutationFields } from './limits/rootFields.js';
 export { DEFAULT_RATE_LIMIT } from './limits/rateLimitOptions.js';
 export type { RateAllowance, RateLimitTiers, RateLimiterOptions } from './limits/rateLimitOptions.js';

@@ -2,6 +2,7 @@ import { GraphQLError, isNonNullType, responsePathAsArray, type FieldNode, type 
 import type { Principal } from '../auth/principal.js';
 import { AccessError } from '../errors.js';
 import { toGraphQLError } from '../http/challenge.js';
+import { silentLogger } from '../logger.js';
 import { notify } from '../observe/metricsHooks.js';
 import type { FragmentLookup, OperationDecision } from './decideOperation.js';
 import type { Enforcement } from './enforcement.js';
@@ -78,23 +79,29 @@ export function startRequest(
   if (decided.denials.length > 0) {
     // One line per request, whatever the number of denied selections: a caller cannot multiply the
     // log. Its size is bounded too: at most MAX_LOGGED_COORDINATES coordinates, names and paths bounded.
-    const coordinates = decided.deniedCoordinates;
-    const listed = coordinates.reduce((sum, entry) => sum + entry.selections, 0);
-    enforcement.logger.info(
-      {
-        clientId: principal === null ? null : boundName(principal.client.id, MAX_LOGGED_ID_BYTES),
-        kind: principal?.kind ?? 'anonymous',
-        operationName: decided.operationName,
-        selections: decided.denials.length,
-        denied: coordinates,
-        ...(listed < decided.denials.length ? { unlistedSelections: decided.denials.length - listed } : {}),
-        ...(dryRun ? { dryRun: true } : {}),
-      },
-      dryRun ? 'allow-clients: dry run, access would be denied' : 'allow-clients: access denied',
-    );
+    // With no logger configured (the silent default), the line is not even built.
+    if (enforcement.logger !== silentLogger) logDenials(enforcement, decided, principal, dryRun);
     if (!dryRun) notify(enforcement.metrics, enforcement.logger, (hooks) => hooks.operationDenied?.({ principal, decision, context }));
   }
   return state;
+}
+
+/** The one log line of a request's denials (bounded: see {@link startRequest}). */
+function logDenials(enforcement: Enforcement, decided: OperationDecision, principal: Principal | null, dryRun: boolean): void {
+  const coordinates = decided.deniedCoordinates;
+  const listed = coordinates.reduce((sum, entry) => sum + entry.selections, 0);
+  enforcement.logger.info(
+    {
+      clientId: principal === null ? null : boundName(principal.client.id, MAX_LOGGED_ID_BYTES),
+      kind: principal?.kind ?? 'anonymous',
+      operationName: decided.operationName,
+      selections: decided.denials.length,
+      denied: coordinates,
+      ...(listed < decided.denials.length ? { unlistedSelections: decided.denials.length - listed } : {}),
+      ...(dryRun ? { dryRun: true } : {}),
+    },
+    dryRun ? 'allow-clients: dry run, access would be denied' : 'allow-clients: access denied',
+  );
 }
 
 /**

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -10,8 +9,27 @@ import type { Logger } from '../logger.js';
  * and never a wait on Redis.
  */
 
-/** A Redis for the counters: an ioredis client of your own, its options, or a `redis://` URL. */
-export type RedisConnection = Redis | RedisOptions | string;
+/**
+ * What the limit store uses of an ioredis client (ioredis ^6, an optional peer dependency): a client
+ * you created is taken as it is, by these members, so the core needs no ioredis of its own.
+ */
+export interface RedisClient {
+  /** `'ready'` when calls can be sent. */
+  readonly status: string;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  ping(): Promise<unknown>;
+  defineCommand(name: string, definition: { readonly lua: string; readonly numberOfKeys?: number }): void;
+  disconnect(): void;
+}
+
+/** ioredis's `RedisOptions` (host, port, password, tls, ...), passed to `new Redis(options)` as they are. */
+export type RedisClientOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * A Redis for the counters: an ioredis client of your own, ioredis options, or a `redis://` URL.
+ * Options and URLs need the `ioredis` package installed next to allow-clients (`npm install ioredis`).
+ */
+export type RedisConnection = RedisClient | RedisClientOptions | string;
 
 /** What happens to a request while the shared store cannot be used (down, unreachable, past the deadline). */
 export type StoreFailurePolicy = 'open' | 'closed';
@@ -42,14 +60,14 @@ export interface LimitStoreHealth {
 /** The store after its options were checked. */
 export interface LimitStore {
   /** Null for the in-memory store. */
-  readonly redis: Redis | null;
+  readonly redis: RedisClient | null;
   readonly keyPrefix: string;
   readonly onFailure: StoreFailurePolicy;
   /**
    * Runs `remote` on Redis under the deadline. When Redis cannot be used, runs `local` (fail open)
    * or throws ServiceError `ERR_LIMITS_UNAVAILABLE` (fail closed). Without Redis, runs `local`.
    */
-  guard<T>(remote: (redis: Redis) => Promise<T>, local: () => T | Promise<T>): Promise<T>;
+  guard<T>(remote: (redis: RedisClient) => Promise<T>, local: () => T | Promise<T>): Promise<T>;
   health(): Promise<LimitStoreHealth>;
   /** Disconnects a Redis client the store created (one passed in is left to its owner). */
   close(): Promise<void>;
@@ -104,7 +122,7 @@ export function createLimitStore(options: Record<string, unknown>, logger: Logge
     logger.info({}, 'limit store usable again');
   };
   // ioredis reports connection errors as events; the calls below report them to the caller.
-  redis.on('error', (error: unknown) => failed(error));
+  redis.on('error', (error: Error) => failed(error));
 
   const withDeadline = <T>(call: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -122,7 +140,7 @@ export function createLimitStore(options: Record<string, unknown>, logger: Logge
       );
     });
 
-  const guard = async <T>(remote: (client: Redis) => Promise<T>, local: () => T | Promise<T>): Promise<T> => {
+  const guard = async <T>(remote: (client: RedisClient) => Promise<T>, local: () => T | Promise<T>): Promise<T> => {
     try {
       // A client that is not connected fails at once rather than queueing the call.
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
@@ -158,10 +176,38 @@ export function createLimitStore(options: Record<string, unknown>, logger: Logge
   };
 }
 
+const CONNECTION_ERROR = '"redis" must be an ioredis client, its options, or a redis:// or rediss:// URL';
+
+/** An ioredis client (or one shaped like it): what the store calls is there. */
+function isRedisClient(value: object): value is RedisClient {
+  const client = value as Partial<Record<keyof RedisClient, unknown>>;
+  return typeof client.status === 'string' && typeof client.ping === 'function' && typeof client.defineCommand === 'function' && typeof client.on === 'function' && typeof client.disconnect === 'function';
+}
+
+type RedisConstructor = new (...args: readonly unknown[]) => RedisClient;
+
+/** ioredis, loaded only when the store has to create a client (an optional peer of the package). */
+function loadRedis(): RedisConstructor {
+  let loaded: unknown;
+  try {
+    loaded = createRequire(import.meta.url)('ioredis');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') {
+      throw new TypeError('"redis" as options or a URL needs the ioredis package: npm install ioredis (or pass an ioredis client of your own)');
+    }
+    throw error;
+  }
+  const Redis = (loaded as { Redis?: unknown }).Redis;
+  if (typeof Redis !== 'function') throw new TypeError('the installed ioredis exports no Redis class: allow-clients needs ioredis ^6');
+  return Redis as RedisConstructor;
+}
+
 /** The client to use: the caller's own, or one we create that never queues a call while disconnected. */
-function connect(connection: unknown, timeout: number): { redis: Redis; owned: boolean } {
-  if (connection instanceof Redis) return { redis: connection, owned: false };
-  const ours: RedisOptions = {
+function connect(connection: unknown, timeout: number): { redis: RedisClient; owned: boolean } {
+  if (typeof connection === 'object' && connection !== null && !Array.isArray(connection) && isRedisClient(connection)) {
+    return { redis: connection, owned: false };
+  }
+  const ours = {
     // Calls fail at once while disconnected (the store answers by its failure policy), and ioredis
     // keeps reconnecting in the background, at most every 2 s.
     enableOfflineQueue: false,
@@ -175,16 +221,14 @@ function connect(connection: unknown, timeout: number): { redis: Redis; owned: b
     try {
       url = new URL(connection);
     } catch {
-      throw new TypeError('"redis" must be an ioredis client, its options, or a redis:// or rediss:// URL');
+      throw new TypeError(CONNECTION_ERROR);
     }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-      throw new TypeError('"redis" must be an ioredis client, its options, or a redis:// or rediss:// URL');
-    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new TypeError(CONNECTION_ERROR);
+    const Redis = loadRedis();
     return { redis: new Redis(connection, ours), owned: true };
   }
-  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
-    throw new TypeError('"redis" must be an ioredis client, its options, or a redis:// or rediss:// URL');
-  }
+  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) throw new TypeError(CONNECTION_ERROR);
+  const Redis = loadRedis();
   // The caller's options first, then ours: a store call must never wait in an offline queue.
-  return { redis: new Redis({ ...(connection as RedisOptions), ...ours }), owned: true };
+  return { redis: new Redis({ ...connection, ...ours }), owned: true };
 }

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { LimitStore } from './limitStore.js';
+import type { LimitStore, RedisClient } from './limitStore.js';
 
 /**
  * Counters of fixed windows (quotas, cost budgets), charged all or nothing: an operation is charged
@@ -86,7 +85,7 @@ export function createWindowCounter(store: LimitStore, now: () => number): Windo
 
   const redis = store.redis;
   if (redis !== null) redis.defineCommand(COMMAND, { lua: CHARGE_SCRIPT });
-  const chargeOnRedis = async (client: Redis, charges: readonly CounterCharge[], points: number): Promise<ChargeOutcome> => {
+  const chargeOnRedis = async (client: RedisClient, charges: readonly CounterCharge[], points: number): Promise<ChargeOutcome> => {
     const command = (client as unknown as Record<string, ChargeCommand | undefined>)[COMMAND];
     if (command === undefined) throw new Error('the charge script is not defined on this Redis client');
     const reply = await command.call(

@@ -5,6 +5,7 @@
  * next steps (a token command per demo client and a curl command) are printed. With AUTH_ISSUER,
  * nothing dev-only starts.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_CLIENT_CLAIM } from '../index.js';
@@ -12,13 +13,14 @@ import { ConfigError, readConfig } from './config.js';
 import type { ServerConfig } from './config.js';
 import { createReferenceServer } from './createReferenceServer.js';
 import type { ReferenceServer } from './createReferenceServer.js';
-import { loadDevClients } from './devClients.js';
+import { DEV_CLIENTS_FILE, loadDevClients } from './devClients.js';
 import type { DevClient } from './devClients.js';
 import type { DevIssuer } from './devIssuer.js';
 import { createLogger } from './logger.js';
 import { startMetricsServer } from './metricsServer.js';
 import type { MetricsServer } from './metricsServer.js';
-import { nextSteps } from './nextSteps.js';
+import { nextSteps, tieredFieldReaders } from './nextSteps.js';
+import { apiTypeDefs } from './schema.js';
 
 async function main(): Promise<void> {
   let config: ServerConfig;
@@ -88,7 +90,19 @@ async function main(): Promise<void> {
 
   logger.info({ url: server.url, issuer: devIssuer?.issuer ?? config.auth.issuer, audience: config.auth.audience }, 'Reference API ready');
   if (devIssuer !== null && config.devIssuer !== null) {
-    process.stdout.write(nextSteps({ apiUrl: server.url, issuer: devIssuer.issuer, issuerPort: devIssuer.port, audience: config.devIssuer.audience, clients: devClients, explorer: config.explorer }));
+    const readers = tieredFieldReaders(apiTypeDefs, JSON.parse(readFileSync(DEV_CLIENTS_FILE, 'utf8')), config.authz.defaultPolicy);
+    process.stdout.write(
+      nextSteps({
+        apiUrl: server.url,
+        issuer: devIssuer.issuer,
+        issuerPort: devIssuer.port,
+        audience: config.devIssuer.audience,
+        clients: devClients,
+        explorer: config.explorer,
+        readers,
+        views: config.authz.schemaView === 'caller',
+      }),
+    );
   }
 }
 

@@ -103,18 +103,37 @@ describe('npm start with the embedded dev issuer', () => {
     expect(output).toContain(`curl -s ${apiUrl} -H "authorization: Bearer $TOKEN"`);
   });
 
-  it('runs the printed curl command as printed', async () => {
+  /** The printed curl commands (two lines each), in the order printed. */
+  function printedCurls(): string[] {
     const lines = output.split('\n');
-    const start = lines.findIndex((line) => line.trimStart().startsWith('curl -s '));
-    expect(start).toBeGreaterThan(-1);
-    const command = `${lines[start]}\n${lines[start + 1]}`;
-    const result = await run('bash', ['-c', command], { TOKEN: tokens['acme-gold'] ?? '' });
+    return lines.flatMap((line, index) => (line.trimStart().startsWith('curl -s ') ? [`${line}\n${lines[index + 1] ?? ''}`] : []));
+  }
+
+  it('runs the first printed curl command as printed for every demo client: the query is in every view', async () => {
+    const [shared] = printedCurls();
+    expect(shared).toBeDefined();
+    for (const [name, id] of [['acme-gold', 'acme-gold'], ['globex-silver', 'globex-silver'], ['initech-bronze', 'initech-bronze'], ['alice', 'storefront-web']] as const) {
+      const result = await run('bash', ['-c', shared ?? ''], { TOKEN: tokens[name] ?? '' });
+      expect(result.code, name).toBe(0);
+      const body = JSON.parse(result.stdout) as { data: { viewer: { client: { id: string } }; products: { name: string; listPrice: { amount: number } }[] }; errors?: unknown };
+      expect(body.errors, name).toBeUndefined();
+      expect(body.data.viewer.client.id).toBe(id);
+      expect(body.data.products).toHaveLength(3);
+      expect(body.data.products[0]).toEqual({ name: expect.any(String), listPrice: { amount: expect.any(Number) } });
+    }
+  });
+
+  it('names the clients whose view has each per-client field, and runs the second curl as printed: data for gold, 400 for silver', async () => {
+    expect(output).toContain('  Product.wholesalePrice  acme-gold, globex-silver\n  Product.stock           acme-gold, ops-internal\n');
+    const [, full] = printedCurls();
+    expect(full).toBeDefined();
+    const result = await run('bash', ['-c', full ?? ''], { TOKEN: tokens['acme-gold'] ?? '' });
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout) as { data: { viewer: { client: { id: string } }; products: { wholesalePrice: unknown; stock: unknown }[] } };
     expect(body.data.viewer.client.id).toBe('acme-gold');
     expect(body.data.products[0]).toMatchObject({ wholesalePrice: { amount: 92 }, stock: 340 });
     // The default schema view: stock does not exist for silver, exactly as a field that does not exist.
-    const silver = await run('bash', ['-c', command], { TOKEN: tokens['globex-silver'] ?? '' });
+    const silver = await run('bash', ['-c', full ?? ''], { TOKEN: tokens['globex-silver'] ?? '' });
     expect(JSON.parse(silver.stdout)).toEqual({
       errors: [{ message: 'Cannot query field "stock" on type "Product".', locations: [expect.any(Object)], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
     });

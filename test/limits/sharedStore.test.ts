@@ -217,6 +217,26 @@ describe.skipIf(!hasRedis)(`the shared store on a real Redis ${hasRedis ? '' : R
     }
   });
 
+  it("uses the application's own ioredis client as it is (by its shape), for windows and quotas, and leaves it open", async () => {
+    const client = new Redis(server.url);
+    try {
+      const one = createRateLimiter({ default: { requests: 2, daily: 3 }, redis: client, keyPrefix: 'own-client:' });
+      const two = createRateLimiter({ default: { requests: 2, daily: 3 }, redis: client, keyPrefix: 'own-client:' });
+      const caller = { principal: partner('own-client') };
+      for (let tries = 0; tries < 150 && !(await one.health()).usable; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await one.consume(caller)).policies.map((state) => state.remaining)).toEqual([1, 2]);
+      expect((await two.consume(caller)).policies.map((state) => state.remaining)).toEqual([0, 1]);
+      expect((await refusal(one.consume(caller))).code).toBe('ERR_RATE_LIMITED');
+      expect(one.size() + two.size()).toBe(0);
+      await one.close();
+      await two.close();
+      expect(await client.ping()).toBe('PONG');
+      expect((await client.keys('own-client:*')).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('fails open when Redis is killed mid-run (per-process allowance, one warning), and shares again once it is back', async () => {
     const { logger, entries } = recorder();
     const limiter = await make({ default: { requests: 3, window: 60 }, redis: server.url, keyPrefix: 'open:', onStoreFailure: 'open', storeTimeout: 200, logger });

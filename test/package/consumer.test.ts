@@ -28,7 +28,7 @@ const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 /** Another patch than this repository's graphql (16.15): one copy must serve the library and the app. */
 const CONSUMER_GRAPHQL = '16.11.0';
 /** Server frameworks and reference-server packages that installing the core must not bring. */
-const NOT_IN_CORE = ['@apollo/server', 'express', 'koa', 'oidc-provider', 'pino', 'graphql-yoga', '@graphql-tools/schema', 'graphql-scalars'];
+const NOT_IN_CORE = ['@apollo/server', 'express', 'koa', 'oidc-provider', 'pino', 'graphql-yoga', '@graphql-tools/schema', 'graphql-scalars', 'ioredis'];
 
 /** The environment of a child: without vitest's NODE_ENV (the README example must be safe without it) and npm's own variables. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -289,6 +289,26 @@ describe('the packed package in a fresh project (graphql ' + CONSUMER_GRAPHQL + 
       const unknown = await run(bin(), ['schema', '--schema', 'api.graphql', '--clients', 'clients.json', '--client', 'nobody'], coreProject);
       expect(unknown).toEqual({ code: 2, stdout: '', stderr: 'allow-clients: clients.json: unknown client "nobody" (the file lists finance-app, partner-app)\n' });
     });
+  });
+
+  it('limits rates in memory without ioredis, and asks for it in one line when a Redis URL or options are given', async () => {
+    const script = [
+      "import { createRateLimiter } from 'allow-clients';",
+      'const limiter = createRateLimiter({ default: { requests: 2, window: 60 } });',
+      "const principal = { kind: 'machine', client: { id: 'partner-app', name: null, metadata: {} }, scopes: [], claims: {}, accessKey: 'partner-app' };",
+      'await limiter.consume({ principal });',
+      'await limiter.consume({ principal });',
+      "const third = await limiter.consume({ principal }).then(() => 'admitted', (error) => error.code);",
+      'const refusals = [];',
+      "for (const redis of ['redis://127.0.0.1:6379', { host: '127.0.0.1' }]) {",
+      '  try { createRateLimiter({ redis }); refusals.push(null); } catch (error) { refusals.push(`${error.name}: ${error.message}`); }',
+      '}',
+      'console.log(JSON.stringify({ third, refusals }));',
+    ].join('\n');
+    const result = await runOk(process.execPath, ['--input-type=module', '-e', script], coreProject);
+    const message = 'TypeError: "redis" as options or a URL needs the ioredis package: npm install ioredis (or pass an ioredis client of your own)';
+    expect(JSON.parse(result.stdout)).toEqual({ third: 'ERR_RATE_LIMITED', refusals: [message, message] });
+    expect(result.stderr).toBe('');
   });
 
   describe('a plain graphql-js server with only the core installed', () => {
