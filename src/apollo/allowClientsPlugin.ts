@@ -75,7 +75,13 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           const enforcement = enforcementOf(requestContext.schema);
           if (enforcement === undefined || enforcement.schemaView !== 'caller') return;
           return async (errors) => {
-            if (errors === undefined || errors.length === 0 || noView !== null) return;
+            if (errors === undefined || errors.length === 0) return;
+            if (noView !== null) {
+              // The answer is the refusal (willSendResponse): other plugins' didEncounterErrors (logs,
+              // metrics) see it too, rather than errors worded from the full schema, suggestions included.
+              (errors as Error[]).splice(0, errors.length, refusalError(noView, [noView.coordinate ?? ''], realmOf(requestContext.contextValue)));
+              return;
+            }
             const view = enforcement.viewOf(principalOf(requestContext.contextValue));
             if (view.full) return;
             // Apollo Server answers with this very array: its errors are worded from the caller's view.

@@ -152,5 +152,57 @@ describe('explorer page and dev token route', () => {
       // Chromium reporting bronze's 400 validation answer above, which is the answer under test.
       expect(problems).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     });
+
+    /** What the docs pane's search lists for a text, under the signed-in caller's view. */
+    async function searchDocs(text: string): Promise<string> {
+      const docs = page.locator('.graphiql-doc-explorer');
+      if (!(await docs.isVisible())) await page.locator('button[aria-label="Show Documentation Explorer"]').click();
+      await docs.waitFor({ timeout: 15_000 });
+      const input = docs.locator('.graphiql-doc-explorer-search-input input');
+      await input.click();
+      await input.fill(text);
+      // The list shows every type until the (debounced) search has run: wait for the search's own answer.
+      const answer = await page.waitForFunction(
+        (searched) => {
+          const root = document.querySelector('.graphiql-doc-explorer-search');
+          if (root?.querySelector('.graphiql-doc-explorer-search-empty') !== null && root !== null) return 'No results found';
+          const list = root?.querySelector('[role="listbox"]');
+          const text = list instanceof HTMLElement ? list.innerText : '';
+          return text.toLowerCase().includes(searched.toLowerCase()) ? text : false;
+        },
+        text,
+        { timeout: 15_000 },
+      );
+      return (await answer.jsonValue()) as string;
+    }
+
+    /** The docs pane's page of a type (its fields), reached through the search as a user would. */
+    async function docsOfType(typeName: string): Promise<string> {
+      await searchDocs(typeName);
+      await page.locator('.graphiql-doc-explorer-search-type', { hasText: new RegExp(`^${typeName}$`) }).first().click();
+      await page.locator('.graphiql-doc-explorer-title', { hasText: new RegExp(`^${typeName}$`) }).waitFor({ timeout: 15_000 });
+      return page.locator('.graphiql-doc-explorer-content').innerText();
+    }
+
+    it("shows each caller's own view in the docs pane: bronze finds no PartnerOffer and no Product.wholesalePrice, gold finds both", async () => {
+      await page.goto(`${server.url}#query=${encodeURIComponent('{ viewer { client { id } } }')}`);
+      await page.locator('.graphiql-container').waitFor({ timeout: 20_000 });
+      await runAs('initech-bronze');
+      expect(await searchDocs('PartnerOffer')).toBe('No results found');
+      const bronzeProduct = await docsOfType('Product');
+      expect(bronzeProduct).toContain('listPrice');
+      expect(bronzeProduct).not.toContain('wholesalePrice');
+      expect(bronzeProduct).not.toContain('stock');
+      await page.screenshot({ path: artifactPath('explorer-docs-initech-bronze.png') });
+
+      // A new caller remounts GraphiQL: it introspects again, under gold's view.
+      await runAs('acme-gold');
+      expect(await searchDocs('PartnerOffer')).toContain('PartnerOffer');
+      const goldProduct = await docsOfType('Product');
+      expect(goldProduct).toContain('listPrice');
+      expect(goldProduct).toContain('wholesalePrice');
+      expect(goldProduct).toContain('stock');
+      await page.screenshot({ path: artifactPath('explorer-docs-acme-gold.png') });
+    });
   });
 });

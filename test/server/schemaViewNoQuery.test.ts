@@ -23,6 +23,8 @@ describe('a caller that may read no Query field, with AUTHZ_SCHEMA_VIEW=caller',
   let issuer: TestIssuer;
   let server: ReferenceServer;
   let calls = 0;
+  /** What other plugins' didEncounterErrors see, per request. */
+  const encountered: string[][] = [];
 
   beforeAll(async () => {
     issuer = await startTestIssuer({ audience: AUDIENCE });
@@ -42,7 +44,21 @@ describe('a caller that may read no Query field, with AUTHZ_SCHEMA_VIEW=caller',
     const schema = applyAllowClients(executable, { defaultPolicy: 'authenticated', schemaView: config.authz.schemaView });
     server = await createReferenceServer({ ...config, auth: { ...config.auth, issuer: issuer.url } } as ReferenceServerConfig, {
       logger: createLogger('silent'),
-      schema: { schema, plugins: [allowClientsPlugin<AuthContext>()] },
+      schema: {
+        schema,
+        plugins: [
+          allowClientsPlugin<AuthContext>(),
+          {
+            async requestDidStart() {
+              return {
+                async didEncounterErrors({ errors }) {
+                  encountered.push(errors.map((error) => error.message));
+                },
+              };
+            },
+          },
+        ],
+      },
     });
   });
   afterAll(async () => {
@@ -81,6 +97,14 @@ describe('a caller that may read no Query field, with AUTHZ_SCHEMA_VIEW=caller',
     // Nothing of the schema leaks: no field name, no suggestion.
     expect(answer.text).not.toMatch(/report|audit|ping|Did you mean/);
     expect(calls).toBe(0);
+  });
+
+  it("gives other plugins' didEncounterErrors the refusal, not the full schema's validation errors and suggestions", async () => {
+    encountered.length = 0;
+    const answer = await ask('nobody', '{ reprot }');
+    expect(answer.status).toBe(403);
+    expect(encountered).toEqual([['Not allowed for this client: Query']]);
+    expect(JSON.stringify(encountered)).not.toMatch(/report|Did you mean/);
   });
 
   it('answers an anonymous caller (anonymous access on) with 401 UNAUTHENTICATED', async () => {
