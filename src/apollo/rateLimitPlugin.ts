@@ -37,7 +37,8 @@ export interface RateLimitPluginOptions<TContext extends AuthContext> {
  * `allowBatchedHttpRequests`, off by default), each operation of a batch is counted, and a refused
  * one turns the whole response into a 429 although earlier operations of the batch ran: keep
  * batching off. Subscriptions over a WebSocket server do not pass through Apollo's plugins. The
- * reference server counts before Apollo Server instead (see `src/server/createReferenceServer.ts`).
+ * reference server counts before Apollo Server instead (see `src/server/createReferenceServer.ts`); the
+ * NestJS adapter counts its refusals of the caller's own limits, made before validation, itself.
  *
  * @throws TypeError when `limiter` has no `consume` method (use `createRateLimiter`), or an option is wrong.
  * @example

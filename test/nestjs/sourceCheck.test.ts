@@ -74,7 +74,7 @@ describe('NestJS: the caller’s own limits before validation', () => {
     issuer = await startTestIssuer();
     [app, rated, unchecked] = await Promise.all([
       start('app', {}),
-      start('rated', { rateLimit: { default: { requests: 3, window: 60 } } }),
+      start('rated', { allowAnonymous: true, rateLimit: { default: { requests: 3, window: 60 } } }),
       start('unchecked', { sourceCheck: false }),
     ]);
     bronze = machineToken(issuer, 'partner-bronze', { tier: 'bronze' });
@@ -174,6 +174,16 @@ describe('NestJS: the caller’s own limits before validation', () => {
     // Another client keeps its own allowance.
     const other = await postQuery(rated.url, '{ ping }', gold);
     expect(other.status).toBe(200);
+  });
+
+  it('counts an anonymous caller’s refusals against its address, with the default limits', async () => {
+    const ranBefore = ran(calls);
+    for (let index = 0; index < 3; index += 1) expectCleanRefusal(await postQuery(rated.url, ALIASED), TOO_MANY_ALIASES);
+    const limited = await postQuery(rated.url, ALIASED);
+    expect(limited.status).toBe(429);
+    expect(limited.json.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED' });
+    expectNoLeak(limited);
+    expect(ran(calls) - ranBefore).toBe(0);
   });
 
   it('with sourceCheck: false, the same document is validated first and refused after validation', async () => {
