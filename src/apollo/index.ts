@@ -10,6 +10,9 @@
 export { createAuthContext } from './createAuthContext.js';
 export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument } from './createAuthContext.js';
 
+// How a browser's GET with a bearer token passes CSRF prevention
+export { BEARER_CSRF_HEADERS } from './csrf.js';
+
 // What they may touch: the schema transform and the enforcement plugin in one call, or the plugin alone
 export { allowClients } from './allowClients.js';
 export type { AllowClients, AllowClientsOptions } from './allowClients.js';

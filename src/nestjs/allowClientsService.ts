@@ -24,7 +24,7 @@ import {
   type SourceCheckOptions,
   type Verifier,
 } from '../index.js';
-import { allowClients, createAuthContext, operationLimitsPlugin, rateLimitPlugin, type AllowClients } from '../apollo/index.js';
+import { BEARER_CSRF_HEADERS, allowClients, createAuthContext, operationLimitsPlugin, rateLimitPlugin, type AllowClients } from '../apollo/index.js';
 import { allowClientsDirectives } from './directiveDefinitions.js';
 import { MODULE_OPTIONS_TOKEN, MODULE_OWN_OPTIONS, type AllowClientsModuleOptions } from './moduleOptions.js';
 
@@ -138,6 +138,9 @@ export class AllowClientsService {
       // ours are the ESM ones. Same objects at run time (plain hooks), two copies of the types.
       plugins: [...(this.#plugins as unknown as NonNullable<ApolloDriverConfig['plugins']>), ...(options.plugins ?? [])],
       includeStacktraceInErrorResponses: false,
+      // GET with a bearer token passes CSRF prevention (the credentials are read from Authorization
+      // only); your own csrfPrevention object, or false, is kept.
+      csrfPrevention: options.csrfPrevention === undefined || options.csrfPrevention === true ? { requestHeaders: [...BEARER_CSRF_HEADERS] } : options.csrfPrevention,
       ...(codeFirst
         ? {
             buildSchemaOptions: {

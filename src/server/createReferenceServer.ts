@@ -12,7 +12,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
-import { createAuthContext, createDocumentStore } from '../apollo/index.js';
+import { BEARER_CSRF_HEADERS, createAuthContext, createDocumentStore } from '../apollo/index.js';
 import { AllowClientsError, LimitError, httpChallenge, mergeRateLimitField, rateLimitFields, readRequestSource } from '../index.js';
 import type { AuthContext, SourceCheck } from '../index.js';
 import { createAbuseLimits } from './abuseLimits.js';
@@ -113,12 +113,10 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
   const limits = createAbuseLimits(config, logger, (context) => (context as { [PEER_ADDRESS]?: string | null })[PEER_ADDRESS] ?? null);
   const apollo = new ApolloServer<AuthContext>({
     schema: reference.schema,
-    // CSRF prevention refuses a request a browser sends cross-origin without a preflight (GET, or a
-    // POST as text/plain or a form) unless it carries one of these headers. `authorization` is one:
-    // a browser never adds it to a cross-origin request without a preflight, and this API takes its
-    // credentials from that header alone (no cookies), so GET with a bearer token is served while a
-    // cookie-less simple request is still refused. GET never runs a mutation (Apollo answers 405).
-    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
+    // CSRF prevention with `authorization` among its headers: this API takes its credentials from
+    // that header alone, so GET with a bearer token is served while a cookie-less simple request is
+    // still refused (see BEARER_CSRF_HEADERS). GET never runs a mutation (Apollo answers 405).
+    csrfPrevention: { requestHeaders: [...BEARER_CSRF_HEADERS] },
     // main.ts owns SIGINT/SIGTERM and stops everything in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,

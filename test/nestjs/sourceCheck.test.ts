@@ -140,6 +140,21 @@ describe('NestJS: the caller’s own limits before validation', () => {
     expect(admitted.json.data?.['ping']).toBe('pong');
   });
 
+  it('serves a GET with a bearer token and no preflight header, and still refuses a cookie-less simple GET (CSRF prevention)', async () => {
+    const ranBefore = ran(calls);
+    const get = async (headers: Record<string, string>): Promise<{ status: number; text: string }> => {
+      const response = await fetch(`${app.url}/graphql?${new URLSearchParams({ query: '{ ping }' }).toString()}`, { headers, signal: AbortSignal.timeout(5000) });
+      return { status: response.status, text: await response.text() };
+    };
+    const bearer = await get({ authorization: `Bearer ${gold}` });
+    expect(bearer).toEqual({ status: 200, text: expect.stringContaining('"ping":"pong"') });
+    expect(ran(calls) - ranBefore).toBe(1);
+    const simple = await get({});
+    expect(simple.status).toBe(400);
+    expect(simple.text).toContain('This operation has been blocked as a potential Cross-Site Request Forgery (CSRF)');
+    expect(ran(calls) - ranBefore).toBe(1);
+  });
+
   it('leaves batches and non-string queries to Apollo: a 400, never a 500, nothing run', async () => {
     const ranBefore = ran(calls);
     for (const body of [[{ query: DOCUMENT_453 }], { query: 5 }, { query: [DOCUMENT_453] }, { operationName: 7, query: ALIASED }]) {
