@@ -5,6 +5,8 @@ import { createAuthenticator } from '../auth/authenticate.js';
 import type { AuthRequest, AuthenticatorOptions } from '../auth/authenticate.js';
 import type { AuthContext } from '../auth/context.js';
 import type { Verifier } from '../auth/verifier.js';
+import { assertContextSourceCheck, checkContextSource } from './sourceCheckContext.js';
+import type { ContextSourceCheck } from './sourceCheckContext.js';
 
 /** Options of {@link createAuthContext}: the authenticator's, plus the challenge realm. */
 export interface AuthContextOptions extends AuthenticatorOptions {
@@ -13,6 +15,14 @@ export interface AuthContextOptions extends AuthenticatorOptions {
    * 403s of `allowClientsPlugin`, which reads it from the context. Given here only. Default `'api'`.
    */
   readonly realm?: string;
+  /**
+   * The caller's own token, depth and alias limits on the query text, checked after authentication
+   * and before Apollo Server parses and validates the document: `{ check: createSourceCheck(limits),
+   * schema, rateLimiter }`. A refusal is a 400 with its code (`TOO_MANY_TOKENS`, `QUERY_TOO_DEEP`,
+   * `TOO_MANY_ALIASES`), counted against `rateLimiter` when given. Default: none (only the checks
+   * after validation, by `operationLimitsPlugin`).
+   */
+  readonly sourceCheck?: ContextSourceCheck;
 }
 
 /** What an Apollo Server integration passes to its context function (standalone, Express, ...). */
@@ -45,15 +55,19 @@ export interface AuthContextFunction {
  */
 export function createAuthContext(options: AuthContextOptions): AuthContextFunction {
   const realm = assertRealm(options.realm ?? DEFAULT_REALM, 'realm');
-  const authenticator = createAuthenticator(options, new Set(['realm']));
+  const authenticator = createAuthenticator(options, new Set(['realm', 'sourceCheck']));
+  const sourceCheck = options.sourceCheck === undefined ? null : assertContextSourceCheck(options.sourceCheck);
   const { verifier } = authenticator;
   const authenticate = async (request: AuthRequest): Promise<AuthContext> => bindRealm(await authenticator.authenticate(request), realm);
   const context = async ({ req }: ContextFunctionArgument): Promise<AuthContext> => {
+    let authContext: AuthContext;
     try {
-      return await authenticate({ headers: req.headersDistinct, url: req.url, body: req.body });
+      authContext = await authenticate({ headers: req.headersDistinct, url: req.url, body: req.body });
     } catch (error) {
       throw toGraphQLError(error, { realm });
     }
+    if (sourceCheck !== null) await checkContextSource(sourceCheck, req, authContext.principal, realm);
+    return authContext;
   };
   return Object.assign(context, { authenticate, checkBody: authenticator.checkBody, verifier });
 }

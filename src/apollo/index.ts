@@ -9,6 +9,7 @@
 // Who is calling: the typed context of each request
 export { createAuthContext } from './createAuthContext.js';
 export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument } from './createAuthContext.js';
+export type { ContextSourceCheck } from './sourceCheckContext.js';
 
 // How a browser's GET with a bearer token passes CSRF prevention
 export { BEARER_CSRF_HEADERS } from './csrf.js';

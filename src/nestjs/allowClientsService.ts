@@ -3,28 +3,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { GraphQLSchema } from 'graphql';
 import {
-  LimitError,
   assertRealm,
   authDirectiveTypeDefs,
   createOperationLimits,
   createRateLimiter,
   createSourceCheck,
-  rateLimitFields,
-  readRequestSource,
-  toGraphQLError,
   type AuthContext,
   type AuthRequest,
   type OperationLimits,
   type OperationLimitsOptions,
-  type Principal,
   type RateLimiterOptions,
   type RateLimiter,
-  type RateLimitState,
   type SourceCheck,
   type SourceCheckOptions,
   type Verifier,
 } from '../index.js';
-import { BEARER_CSRF_HEADERS, allowClients, createAuthContext, operationLimitsPlugin, rateLimitPlugin, type AllowClients } from '../apollo/index.js';
+import { BEARER_CSRF_HEADERS, allowClients, createAuthContext, operationLimitsPlugin, rateLimitPlugin, type AllowClients, type AuthContextOptions } from '../apollo/index.js';
 import { allowClientsDirectives } from './directiveDefinitions.js';
 import { MODULE_OPTIONS_TOKEN, MODULE_OWN_OPTIONS, type AllowClientsModuleOptions } from './moduleOptions.js';
 
@@ -60,20 +54,27 @@ export class AllowClientsService {
   readonly #authorization: AllowClients<NestAuthContext>;
   readonly #context: ReturnType<typeof createAuthContext>;
   readonly #plugins: readonly AllowClients<NestAuthContext>['plugin'][];
+  /** The schema Apollo validates against, as apolloOptions' transformSchema prepared it last. */
+  #prepared: GraphQLSchema | null = null;
 
   /** @throws TypeError naming a wrong option, at start */
   constructor(@Inject(MODULE_OPTIONS_TOKEN) options: AllowClientsModuleOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('AllowClientsModule "options" must be an object');
     this.realm = assertRealm(options.realm ?? 'api', 'realm');
-    const authOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !MODULE_OWN_OPTIONS.has(name)));
-    this.#context = createAuthContext({ ...authOptions, realm: this.realm } as AllowClientsModuleOptions);
-    this.verifier = this.#context.verifier;
     const { defaultPolicy, mode, cacheSize, logger } = options;
-    // The realm went to createAuthContext above, once: the contexts carry it to the plugins' challenges.
-    this.#authorization = allowClients<NestAuthContext>({ defaultPolicy, mode, cacheSize, logger });
     this.limits = limitsOf(options.limits);
     this.rateLimiter = rateLimiterOf(options.rateLimit);
     this.sourceCheck = sourceCheckOf(this.limits, options.sourceCheck, logger);
+    const authOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !MODULE_OWN_OPTIONS.has(name)));
+    this.#context = createAuthContext({
+      ...authOptions,
+      realm: this.realm,
+      // The schema is known once apolloOptions' transformSchema has prepared it.
+      ...(this.sourceCheck === null ? {} : { sourceCheck: { check: this.sourceCheck, schema: () => this.#prepared, rateLimiter: this.rateLimiter } }),
+    } as AuthContextOptions);
+    this.verifier = this.#context.verifier;
+    // The realm went to createAuthContext above, once: the contexts carry it to the plugins' challenges.
+    this.#authorization = allowClients<NestAuthContext>({ defaultPolicy, mode, cacheSize, logger });
     this.#plugins = [
       this.#authorization.plugin,
       ...(this.limits === null ? [] : [operationLimitsPlugin<NestAuthContext>(this.limits)]),
@@ -125,15 +126,10 @@ export class AllowClientsService {
     const codeFirst = options.autoSchemaFile !== undefined && options.autoSchemaFile !== false;
     const typeDefs = options.typeDefs === undefined ? [] : Array.isArray(options.typeDefs) ? options.typeDefs : [options.typeDefs];
     const context = this.#context;
-    // The schema Apollo validates against, as prepared last below: the depth and alias rules need it.
-    let prepared: GraphQLSchema | null = null;
     return {
       ...options,
-      context: async ({ req }: { req: IncomingMessage & { body?: unknown } }): Promise<NestAuthContext> => {
-        const nestContext: NestAuthContext = { ...(await context({ req })), req };
-        if (prepared !== null) await this.#checkSource(prepared, req, nestContext.principal);
-        return nestContext;
-      },
+      // With limits, the context function also checks the caller's own limits (createAuthContext's sourceCheck).
+      context: async ({ req }: { req: IncomingMessage & { body?: unknown } }): Promise<NestAuthContext> => ({ ...(await context({ req })), req }),
       // @nestjs/apollo is CommonJS and types its plugins with @apollo/server's CommonJS declarations;
       // ours are the ESM ones. Same objects at run time (plain hooks), two copies of the types.
       plugins: [...(this.#plugins as unknown as NonNullable<ApolloDriverConfig['plugins']>), ...(options.plugins ?? [])],
@@ -152,41 +148,11 @@ export class AllowClientsService {
       sortSchema: false,
       transformSchema: async (schema: GraphQLSchema): Promise<GraphQLSchema> => {
         const transformed = userTransform === undefined ? schema : await userTransform(schema);
-        prepared = await transformer(transformed);
-        return prepared;
+        this.#prepared = await transformer(transformed);
+        return this.#prepared;
       },
       ...(this.limits === null ? {} : { parseOptions: { ...options.parseOptions, ...this.limits.parseOptions } }),
     };
-  }
-
-  /**
-   * The caller's own limits on the query text, before Apollo parses and validates it. A refusal
-   * counts one request against the rate limiter, as an executed operation would (the rate-limit
-   * plugin counts only operations that validate), so a caller cannot send over-limit documents
-   * without end: past its allowance it gets the 429 instead of the 400. Thrown as a GraphQL error
-   * with its HTTP status, which Apollo answers as is, with no "Context creation failed" prefix.
-   */
-  async #checkSource(schema: GraphQLSchema, req: IncomingMessage & { body?: unknown }, principal: Principal | null): Promise<void> {
-    const check = this.sourceCheck;
-    if (check === null) return;
-    const { query, operationName } = readRequestSource({ method: req.method, url: req.url, body: req.body });
-    if (query === null) return;
-    try {
-      check.check({ schema, source: query, operationName, principal });
-    } catch (error) {
-      let state: RateLimitState | null = null;
-      try {
-        if (error instanceof LimitError && this.rateLimiter !== null) state = await this.rateLimiter.consume({ principal, address: req.socket.remoteAddress ?? null });
-      } catch (rateError) {
-        throw toGraphQLError(rateError, { realm: this.realm });
-      }
-      const refusal = toGraphQLError(error, { realm: this.realm });
-      const http: unknown = refusal.extensions['http'];
-      if (state !== null && typeof http === 'object' && http !== null && 'headers' in http && http.headers instanceof Map) {
-        for (const [name, value] of Object.entries(rateLimitFields(state.policies))) http.headers.set(name, value);
-      }
-      throw refusal;
-    }
   }
 }
 
