@@ -16,7 +16,7 @@ import type { CounterCharge } from './windowCounter.js';
 
 /** Who is making a request, as the rate limiter counts it. */
 export interface RateLimitCaller {
-  /** The authenticated caller, counted by its client id; null for an anonymous caller. */
+  /** The authenticated caller, counted by its client id (and its user id for a user token); null for an anonymous caller. */
   readonly principal: Principal | null;
   /** The remote address (`req.socket.remoteAddress`), counted for anonymous callers only. */
   readonly address?: string | null;
@@ -97,9 +97,10 @@ const WINDOW_MARGIN_MS = 60_000;
  * points per window (a cost budget, windows aligned on the epoch), per client tier.
  *
  * A machine is counted by its client id (never its token), so all its tokens and all its instances
- * share one allowance; a user token's requests by its client id and user id, so that one user of a
- * frontend cannot use up the allowance of all the others (quotas and cost budgets are the client's,
- * as partner plans are). The client's tier (client metadata under `tiers.key`, like the operation
+ * share one allowance: its request window, quotas and cost budget (as partner plans are sold). A user
+ * token is counted by its client id and user id, for its request window, quotas and cost budget
+ * alike, so that one user of a frontend cannot use up the allowance of the others, and `remaining`
+ * tells each user only about its own use. The client's tier (client metadata under `tiers.key`, like the operation
  * limits) chooses the allowance. An anonymous caller is counted by its remote address (IPv6 by
  * /64), and at most `maxAnonymousCallers` of them at once; quotas and budgets are not applied to
  * anonymous callers. A refused request still counts against the request window (it never lengthens
@@ -212,16 +213,20 @@ export function createRateLimiter(options?: RateLimiterOptions): RateLimiter {
     );
   };
 
-  /** The fixed windows of a client's quotas or budget, as counter charges and the policy each reports. */
+  /**
+   * The fixed windows of a caller's quotas or budget, as counter charges and the policy each reports:
+   * a machine's are its client's (`{client}`), a user token's its own (`{client:user}`), as its request window.
+   */
   const windowsOf = (principal: Principal, entries: readonly (readonly [RatePolicy | null, FixedWindowKind, string])[], at: number) => {
     const charges: CounterCharge[] = [];
     const windows: { policy: RatePolicy; window: FixedWindow }[] = [];
-    const client = digest(principal.client.id);
+    // Digests have no ':', so a user's counters never meet a machine client's, whatever the ids.
+    const owner = principal.kind === 'user' ? `${digest(principal.client.id)}:${digest(principal.user?.id ?? '')}` : digest(principal.client.id);
     for (const [policy, kind, prefix] of entries) {
       if (policy === null) continue;
       const window = fixedWindowAt(kind, at);
-      // One hash tag per client: its counters sit in one Redis Cluster slot, so one script charges them all.
-      charges.push({ key: `${prefix}:{${client}}:${window.id}`, limit: policy.requests, ttlMs: window.end - at + WINDOW_MARGIN_MS });
+      // One hash tag per counted caller: its counters sit in one Redis Cluster slot, so one script charges them all.
+      charges.push({ key: `${prefix}:{${owner}}:${window.id}`, limit: policy.requests, ttlMs: window.end - at + WINDOW_MARGIN_MS });
       windows.push({ policy: kind.kind === 'month' ? { ...policy, window: Math.round((window.end - window.start) / 1000) } : policy, window });
     }
     return { charges, windows };

@@ -10,18 +10,22 @@ import type { LimitStoreOptions } from './limitStore.js';
  * The options of the rate limiter and their checking, once, at construction.
  */
 
-/** How many requests a caller may make per window, and its quotas and cost budget. */
+/**
+ * How many requests a caller may make per window, and its quotas and cost budget. Each is counted
+ * per machine client (all its tokens and instances together), or per client and user for a user
+ * token (each user of a frontend has its own).
+ */
 export interface RateAllowance {
   /** Requests allowed in one window (an integer from 1 to 1,000,000,000). */
   readonly requests: number;
   /** The window in seconds (an integer from 1 to 86,400: at most a day). */
   readonly window: number;
-  /** Requests per UTC calendar day, per client (a quota; absent: none). */
+  /** Requests per UTC calendar day, per machine client or per user of a frontend (a quota; absent: none). */
   readonly daily?: number;
-  /** Requests per UTC calendar month, per client (a quota; absent: none). */
+  /** Requests per UTC calendar month, per machine client or per user of a frontend (a quota; absent: none). */
   readonly monthly?: number;
   /**
-   * Cost points per `costWindow`, per client: each operation is charged its computed cost (the
+   * Cost points per `costWindow`, per machine client or per user of a frontend: each operation is charged its computed cost (the
    * operation limits' cost model) before it runs (absent: no cost budget).
    */
   readonly cost?: number;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.js';
@@ -12,6 +13,12 @@ import type { RedisServer } from '../helpers/redisServer.js';
 function partner(id: string, tier?: string): Principal {
   const client = { id, name: null, metadata: tier === undefined ? null : { tier } };
   return { kind: 'machine', client, scopes: [], claims: {}, accessKey: id };
+}
+
+/** A user of a frontend (a user token of `clientId`). */
+function user(clientId: string, userId: string): Principal {
+  const client = { id: clientId, name: null, metadata: null };
+  return { kind: 'user', client, user: { id: userId }, scopes: [], claims: {}, accessKey: clientId };
 }
 
 /** A clock the test moves. */
@@ -152,6 +159,32 @@ describe('quotas and cost budgets', () => {
         expect(await limiter.chargeCost({ ...caller, cost: 3 })).toMatchObject({ requested: 3, remaining: 597 });
       });
 
+      it("counts a user token's quotas and budget per user of the frontend, a machine's per client (all its tokens)", async () => {
+        const limiter = make(redis, { default: { requests: 100, daily: 2, cost: 50 }, now: clock('2026-12-02T10:00:00Z').now });
+        await ready(limiter);
+        const alice = { principal: user('storefront', 'alice') };
+        const bob = { principal: user('storefront', 'bob') };
+        await limiter.consume(alice);
+        await limiter.consume(alice);
+        expect((await refusal(limiter.consume(alice))).code).toBe('ERR_RATE_LIMITED');
+        expect(await limiter.chargeCost({ ...alice, cost: 50 })).toMatchObject({ remaining: 0, refusal: null });
+        expect((await limiter.chargeCost({ ...alice, cost: 1 }))?.refusal?.code).toBe('ERR_RATE_LIMITED');
+        // Bob's allowance is whole: alice's use neither refuses him nor shows in his remaining.
+        expect((await limiter.consume(bob)).policies.map((state) => [state.policy.name, state.remaining])).toEqual([
+          ['default', 99],
+          ['default.day', 1],
+        ]);
+        expect(await limiter.chargeCost({ ...bob, cost: 10 })).toMatchObject({ requested: 10, remaining: 40, refusal: null });
+        // A machine client whose id is the frontend's: its own counters, apart from every user's.
+        const machine = { principal: partner('storefront') };
+        expect((await limiter.consume(machine)).policies[1]?.remaining).toBe(1);
+        expect(await limiter.chargeCost({ ...machine, cost: 10 })).toMatchObject({ remaining: 40 });
+        // Its tokens all count as the one client (the principal carries no token): the second request spends the day.
+        expect((await limiter.consume({ principal: partner('storefront') })).policies[1]?.remaining).toBe(0);
+        expect((await refusal(limiter.consume(machine))).code).toBe('ERR_RATE_LIMITED');
+        expect(await limiter.chargeCost({ principal: partner('storefront'), cost: 40 })).toMatchObject({ remaining: 0, refusal: null });
+      });
+
       it('applies no quota or budget to anonymous callers, nor a budget where none is configured', async () => {
         const limiter = make(redis, { default: { daily: 1, cost: 10 }, tiers: { key: 'tier', values: { free: {} } } });
         await ready(limiter);
@@ -212,6 +245,26 @@ describe.skipIf(!hasRedis)(`the shared store on a real Redis ${hasRedis ? '' : R
       expect(keys.every((key) => key.startsWith('api-one:') || key.startsWith('api-two:') || key.startsWith('replicas:'))).toBe(true);
       // The client id is hashed into the keys: no caller-chosen string of any length is stored as a key.
       expect(keys.some((key) => key.includes('shared-id'))).toBe(false);
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it("keeps a user's quota and budget under its hashed client and user ids, and a machine's under its hashed client id as before", async () => {
+    const limiter = await make({ default: { requests: 10, daily: 5, cost: 100 }, redis: server.url, keyPrefix: 'per-user:' });
+    await limiter.consume({ principal: user('front-x', 'user-secret-name') });
+    await limiter.chargeCost({ principal: user('front-x', 'user-secret-name'), cost: 3 });
+    await limiter.consume({ principal: partner('front-x') });
+    await limiter.chargeCost({ principal: partner('front-x'), cost: 3 });
+    const hashed = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 22);
+    const probe = new Redis(server.url);
+    try {
+      const keys = (await probe.keys('per-user:[qc]:*')).sort();
+      const [day, cost] = [/^per-user:q:\{(.+)\}:/, /^per-user:c:\{(.+)\}:/];
+      expect(keys.map((key) => (day.exec(key) ?? cost.exec(key))?.[1]).sort()).toEqual(
+        [hashed('front-x'), hashed('front-x'), `${hashed('front-x')}:${hashed('user-secret-name')}`, `${hashed('front-x')}:${hashed('user-secret-name')}`].sort(),
+      );
+      expect(keys.some((key) => key.includes('front-x') || key.includes('user-secret-name'))).toBe(false);
     } finally {
       probe.disconnect();
     }

@@ -4,6 +4,7 @@
  * 429 with nothing charged and no resolver run; every counted answer reports each policy in the
  * RateLimit fields and the cost in `extensions.cost`.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import type { TestIssuer } from '../helpers/testIssuer.js';
 const AUDIENCE = 'https://api.allow-clients.test/graphql';
 const RATE_LIMITED_MESSAGE = 'Too many requests: retry after the time given in Retry-After';
 const BUDGET = 400;
+const CLIENT_CLAIM = 'https://allow-clients.dev/client';
 
 /** The reference server over `schema`, trusting the test issuer, with a cost budget per hour and `env`. */
 async function startServer(issuer: TestIssuer, schema: GraphQLSchema, env: Record<string, string>): Promise<ReferenceServer> {
@@ -144,14 +146,15 @@ describe('cost budget beside the rate limit', () => {
       typeDefs: 'type Query { hits: Int! } type Mutation { one: Int }',
       resolvers: { Query: { hits: () => 1 }, Mutation: { one: () => (runs += 1) } },
     });
-    server = await startServer(issuer, schema, { RATE_LIMIT_REQUESTS: '5', COST_BUDGET: '1000', MUTATION_FIELD_COST: '10' });
+    // gold: 25 requests per window, 10 a day, 5,000 cost points (5 times the default).
+    server = await startServer(issuer, schema, { RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_DAILY: '2', COST_BUDGET: '1000', MUTATION_FIELD_COST: '10' });
   });
   afterAll(async () => {
     await server.close();
     await issuer.close();
   });
 
-  it('charges no cost for a mutation the rate limit refuses (the budget is the client\'s, shared with its users)', async () => {
+  it('charges no cost for a mutation the rate limit refuses, by its window or by its daily quota', async () => {
     const machine = issuer.sign({ sub: 'budget-sharer@clients', azp: 'budget-sharer' });
     // Eight root fields count 8 requests: more than the 5 of the window, so the rate limit refuses it.
     const mutation = `mutation { ${Array.from({ length: 8 }, (_, i) => `a${i}: one`).join(' ')} }`;
@@ -160,12 +163,98 @@ describe('cost budget beside the rate limit', () => {
     expect(refused.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
     expect(runs).toBe(0);
     expect((refused.json as { extensions?: { cost?: unknown } }).extensions?.cost).toBeUndefined();
-    // A user of the same client has a request window of its own and the client's cost budget:
-    // it finds the budget whole but for its own operation.
-    const user = issuer.sign({ sub: 'user-1', azp: 'budget-sharer', gty: undefined });
-    const query = await postGraphQL(server.url, '{ hits }', { token: user });
+    // A gold client: twelve root fields fit its window (25) but not its day (10). Refused, nothing charged,
+    // so its next query finds the budget whole but for itself.
+    const gold = issuer.sign({ sub: 'budget-keeper@clients', azp: 'budget-keeper', [CLIENT_CLAIM]: { id: 'budget-keeper', name: 'Keeper', metadata: { tier: 'gold' } } });
+    const overDay = await postGraphQL(server.url, `mutation { ${Array.from({ length: 12 }, (_, i) => `a${i}: one`).join(' ')} }`, { token: gold });
+    expect(overDay.status).toBe(429);
+    expect(overDay.headers['ratelimit-policy']).toContain('"gold.day";q=10');
+    expect(runs).toBe(0);
+    expect((overDay.json as { extensions?: { cost?: unknown } }).extensions?.cost).toBeUndefined();
+    const query = await postGraphQL(server.url, '{ hits }', { token: gold });
     expect(query.status).toBe(200);
     const cost = (query.json as { extensions: { cost: Record<string, number> } }).extensions.cost;
-    expect(cost['remaining']).toBe(1000 - (cost['requested'] ?? 0));
+    expect(cost).toMatchObject({ remaining: 5000 - (cost['requested'] ?? 0), limit: 5000 });
+  });
+});
+
+describe('quotas and cost budgets per user of a frontend, per client for a machine', () => {
+  let issuer: TestIssuer;
+  let server: ReferenceServer;
+  let runs = 0;
+  const DAILY = 20;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: AUDIENCE });
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { hits: Int! items: [Item!]! } type Item { a: Int b: Int c: Int }',
+      resolvers: { Query: { hits: () => (runs += 1), items: () => ((runs += 1), [{ a: 1, b: 2, c: 3 }]) } },
+    });
+    server = await startServer(issuer, schema, { RATE_LIMIT_REQUESTS: '1000', RATE_LIMIT_DAILY: String(DAILY), COST_BUDGET: String(BUDGET) });
+  });
+  afterAll(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  const userToken = (user: string): string => issuer.sign({ sub: `auth0|${user}`, azp: 'storefront-web', gty: undefined });
+  const machineToken = (clientId: string, jti: string): string => issuer.sign({ sub: `${clientId}@clients`, azp: clientId, jti });
+  const costOf = (answer: { json: unknown }): Record<string, number> => (answer.json as { extensions: { cost: Record<string, number> } }).extensions.cost;
+  const dayLeft = (answer: { headers: IncomingHttpHeaders }): string | undefined => /"default\.day";r=(\d+)/.exec(String(answer.headers['ratelimit'] ?? ''))?.[1];
+
+  it("counts each user's cost budget apart: alice spends hers, bob still gets 200 and his own remaining", async () => {
+    let last = await postGraphQL(server.url, '{ items { a b c } }', { token: userToken('alice') });
+    const price = costOf(last)['requested'] ?? 0;
+    expect(price).toBeGreaterThan(1);
+    while (last.status === 200) last = await postGraphQL(server.url, '{ items { a b c } }', { token: userToken('alice') });
+    expect(last.status).toBe(429);
+    expect(last.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
+    expect(costOf(last)['remaining']).toBeLessThan(price);
+    const before = runs;
+    const bob = await postGraphQL(server.url, '{ items { a b c } }', { token: userToken('bob') });
+    expect(bob.status).toBe(200);
+    expect(runs).toBe(before + 1);
+    // Bob's own budget: nothing of what alice spent shows.
+    expect(costOf(bob)).toMatchObject({ requested: price, remaining: BUDGET - price, limit: BUDGET });
+    expect(bob.headers['ratelimit']).toContain(`"default.cost";r=${BUDGET - price};`);
+  });
+
+  it("counts each user's daily quota apart: carol uses hers up, dave still gets 200 and his own remaining", async () => {
+    for (let index = 1; index <= DAILY; index += 1) {
+      const served = await postGraphQL(server.url, '{ hits }', { token: userToken('carol') });
+      expect(served.status).toBe(200);
+      expect(dayLeft(served)).toBe(String(DAILY - index));
+    }
+    const before = runs;
+    const refused = await postGraphQL(server.url, '{ hits }', { token: userToken('carol') });
+    expect(refused.status).toBe(429);
+    expect(refused.json.errors).toEqual([{ message: RATE_LIMITED_MESSAGE, extensions: { code: 'RATE_LIMITED' } }]);
+    expect(runs).toBe(before);
+    const dave = await postGraphQL(server.url, '{ hits }', { token: userToken('dave') });
+    expect(dave.status).toBe(200);
+    expect(runs).toBe(before + 1);
+    expect(dayLeft(dave)).toBe(String(DAILY - 1));
+  });
+
+  it("still counts a machine client's quota and cost budget once for all its tokens", async () => {
+    const first = machineToken('quota-partner', 'token-1');
+    const second = machineToken('quota-partner', 'token-2');
+    for (let index = 1; index <= DAILY; index += 1) {
+      const served = await postGraphQL(server.url, '{ hits }', { token: index % 2 === 0 ? first : second });
+      expect(served.status).toBe(200);
+      expect(dayLeft(served)).toBe(String(DAILY - index));
+    }
+    const before = runs;
+    for (const token of [first, second, machineToken('quota-partner', 'token-3')]) {
+      const refused = await postGraphQL(server.url, '{ hits }', { token });
+      expect(refused.status).toBe(429);
+      expect(runs).toBe(before);
+    }
+    // The budget too: what one token spent, the next token of the client finds spent.
+    let last = await postGraphQL(server.url, '{ items { a b c } }', { token: machineToken('budget-partner', 'token-1') });
+    const spent = costOf(last)['requested'] ?? 0;
+    last = await postGraphQL(server.url, '{ items { a b c } }', { token: machineToken('budget-partner', 'token-2') });
+    expect(last.status).toBe(200);
+    expect(costOf(last)['remaining']).toBe(BUDGET - spent - (costOf(last)['requested'] ?? 0));
   });
 });
