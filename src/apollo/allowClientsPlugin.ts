@@ -1,13 +1,13 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import { AccessError, type AllowClientsError } from '../errors.js';
 import { httpChallenge, toGraphQLError } from '../http/challenge.js';
 import { realmOf, refuseRealmOption } from './realm.js';
-import { fragmentLookup } from '../directives/checkOperation.js';
 import { enforcementOf } from '../directives/enforcement.js';
-import { principalOf, startRequest, stateOf } from '../directives/requestState.js';
-import { callerViewErrors, introspectionSelections, introspectView, rewordedErrors, touchesHiddenPart } from '../directives/callerView.js';
+import { principalOf, stateOf } from '../directives/requestState.js';
+import { startedOperation, startOperation } from './operationStart.js';
+import { introspectionSelections, introspectView, rewordedErrors } from '../directives/callerView.js';
 import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
 
 /**
@@ -95,19 +95,17 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'));
           const { contextValue, operation, document } = requestContext;
           if (operation === undefined) return; // Apollo answers this itself, before execution
-          const principal = principalOf(contextValue);
-          const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
+          // Shared with the limit plugins, which answer the view's refusal too whichever runs first.
+          const { state, viewErrors: errors } = startOperation(requestContext);
+          if (state === null) return;
           if (noView !== null) throw refusalError(noView, [noView.coordinate ?? ''], realmOf(contextValue));
+          const [first] = errors ?? [];
+          if (errors !== null && first !== undefined) {
+            viewErrors = { thrown: first, all: errors };
+            throw first;
+          }
           if (enforcement.schemaView === 'caller') {
-            const view = enforcement.viewOf(principal);
-            if (touchesHiddenPart(view, document, state.decision)) {
-              const errors = callerViewErrors(view, document).map(asValidationError);
-              const [first] = errors;
-              if (first !== undefined) {
-                viewErrors = { thrown: first, all: errors };
-                throw first;
-              }
-            }
+            const view = enforcement.viewOf(principalOf(contextValue));
             const selections = view.full ? [] : introspectionSelections(operation, document);
             if (selections.length > 0) introspected = await introspectView(view, document, operation, selections, requestContext.request.variables);
           }
@@ -115,6 +113,8 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
         },
         async didEncounterErrors(requestContext) {
           // didResolveOperation can throw one error; a document with several hidden names has several.
+          // The first may have been thrown by a limit plugin (the same error object, from startOperation).
+          viewErrors ??= viewErrorsOf(requestContext);
           if (viewErrors !== null && requestContext.errors[0] === viewErrors.thrown) {
             (requestContext.errors as GraphQLError[]).splice(0, 1, ...viewErrors.all);
           }
@@ -156,11 +156,10 @@ function refuseWhole(requestContext: GraphQLRequestContextWillSendResponse<AuthC
   for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
 }
 
-/** A validation error of the caller's view, as Apollo Server reports its own (400, `GRAPHQL_VALIDATION_FAILED`). */
-function asValidationError(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    originalError: error,
-    extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-  });
+/** The view's errors of a request whose operation was started (by any of our plugins), if any. */
+function viewErrorsOf(requestContext: { readonly request: object }): { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null {
+  const started = startedOperation(requestContext);
+  const all = started?.viewErrors ?? null;
+  const thrown = all?.[0];
+  return all === null || thrown === undefined ? null : { thrown, all };
 }

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import type { AuthContext } from '../auth/context.js';
 import { LimitError } from '../errors.js';
 import { httpChallenge, toGraphQLError } from '../http/challenge.js';
+import { startOperation } from './operationStart.js';
 import { refuseRealmOption } from './realm.js';
 import { countSourceTokens } from '../limits/documentMeter.js';
 import { LIMIT_MESSAGES } from '../limits/operationLimits.js';
@@ -49,6 +50,10 @@ export function operationLimitsPlugin<TContext extends AuthContext>(
           };
         },
         async didResolveOperation(requestContext) {
+          // A document naming what the caller's view lacks gets the view's answer, never a limit's.
+          const started = startOperation(requestContext);
+          if (started.noView !== null) return;
+          if (started.viewErrors?.[0] !== undefined) throw started.viewErrors[0];
           try {
             limits.check({
               schema: requestContext.schema,

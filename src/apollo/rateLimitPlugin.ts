@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import { toGraphQLError } from '../http/challenge.js';
+import { startOperation } from './operationStart.js';
 import { refuseRealmOption } from './realm.js';
 import { mergeRateLimitField, rateLimitFields } from '../http/rateLimitHeaders.js';
 import type { RateLimiter, RateLimitState } from '../limits/rateLimit.js';
@@ -67,6 +68,11 @@ export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimit
       let state: RateLimitState | null = null;
       return {
         async didResolveOperation(requestContext) {
+          // A document naming what the caller's view lacks costs what one naming nothing would: the
+          // view answers it before anything is counted here (a caller without a view is refused whole).
+          const started = startOperation(requestContext);
+          if (started.viewErrors?.[0] !== undefined) throw started.viewErrors[0];
+          if (started.noView !== null) return;
           const { contextValue: context, document, operation } = requestContext;
           const counted = operation === undefined || operation === null ? 1 : points({ document, operation });
           if (counted === 0) return;

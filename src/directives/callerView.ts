@@ -1,5 +1,6 @@
 import {
   execute,
+  GraphQLError,
   Kind,
   specifiedRules,
   validate,
@@ -7,7 +8,6 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -54,7 +54,22 @@ export function touchesHiddenPart(view: SchemaView, document: DocumentNode, deci
  * that does not exist, suggestions included (they come from the view).
  */
 export function callerViewErrors(view: SchemaView, document: DocumentNode): readonly GraphQLError[] {
-  return validate(view.schema, document, specifiedRules);
+  return [...missingRootTypes(view.schema, document), ...validate(view.schema, document, specifiedRules)];
+}
+
+/**
+ * The error graphql-js answers at execution for an operation whose root type the schema lacks
+ * (`Schema is not configured to execute mutation operation.`), one per such operation: graphql-js 16
+ * does not validate it, so a view without a Mutation type would otherwise answer a mutation's
+ * fields from the full schema's errors, or run `mutation { __typename }`.
+ */
+export function missingRootTypes(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  const errors: GraphQLError[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION || schema.getRootType(definition.operation) !== undefined) continue;
+    errors.push(new GraphQLError(`Schema is not configured to execute ${definition.operation} operation.`, { nodes: definition }));
+  }
+  return errors;
 }
 
 /**
@@ -63,10 +78,28 @@ export function callerViewErrors(view: SchemaView, document: DocumentNode): read
  * which do not depend on the view. When that leaves nothing, the full schema's errors stand.
  */
 export function rewordedErrors(view: SchemaView, full: GraphQLSchema, document: DocumentNode, errors: readonly GraphQLError[]): readonly GraphQLError[] {
-  const keyOf = (error: GraphQLError): string => `${error.message}\u0000${JSON.stringify(error.locations ?? [])}`;
-  const fromSpecifiedRules = new Set(validate(full, document, specifiedRules).map(keyOf));
-  const reworded = [...callerViewErrors(view, document), ...errors.filter((error) => !fromSpecifiedRules.has(keyOf(error)))];
+  // Compared without their suggestions: a server hiding schema details (Apollo Server's
+  // hideSchemaDetailsFromClientErrors) has already cut them from `errors`.
+  const keyOf = (error: GraphQLError): string => `${withoutSuggestion(error.message)}\u0000${JSON.stringify(error.locations ?? [])}`;
+  const fullErrors = validate(full, document, specifiedRules);
+  const fromSpecifiedRules = new Set(fullErrors.map(keyOf));
+  const given = new Map(errors.map((error) => [keyOf(error), error.message]));
+  // Suggestions are hidden when an error that had one in the full schema came without it: the view's errors then go without theirs too.
+  const hideSuggestions = fullErrors.some((error) => SUGGESTION.test(error.message) && given.has(keyOf(error)) && !SUGGESTION.test(given.get(keyOf(error)) ?? ''));
+  const viewErrors = callerViewErrors(view, document).map((error) => (hideSuggestions && SUGGESTION.test(error.message) ? withMessage(error, withoutSuggestion(error.message)) : error));
+  const reworded = [...viewErrors, ...errors.filter((error) => !fromSpecifiedRules.has(keyOf(error)))];
   return reworded.length > 0 ? reworded : errors;
+}
+
+/** graphql-js's suggestion at the end of a message, as Apollo Server's DisableSuggestions plugin cuts it. */
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
+function withoutSuggestion(message: string): string {
+  return message.replace(SUGGESTION, '');
+}
+
+function withMessage(error: GraphQLError, message: string): GraphQLError {
+  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: error.extensions });
 }
 
 /** The root `__schema` and `__type` selections of an operation, fragments at the root included. */

@@ -174,7 +174,7 @@ export async function createReferenceServer(config: ReferenceServerConfig, depen
       return;
     }
     if (explorer !== null && explorer.wantsPage(req, url)) {
-      explorer.page(res);
+      explorer.page(req, res);
       return;
     }
 

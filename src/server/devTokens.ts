@@ -5,6 +5,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DevFrontendClient, DevMachineClient } from './devClients.js';
 
+/**
+ * The issuer refused the authorization (an OAuth `error` in the redirect, such as `access_denied`
+ * for a user name the dev issuer reserves): the caller's request, not a failure of the server.
+ */
+export class AuthorizationRefusedError extends Error {
+  /** The OAuth error code from the redirect (`access_denied`, …). */
+  readonly code: string;
+  constructor(code: string, description: string) {
+    super(`authorization failed: ${code} ${description}`.trim());
+    this.name = 'AuthorizationRefusedError';
+    this.code = code;
+  }
+}
+
 /** The endpoints of an issuer, from its discovery document. */
 export interface IssuerEndpoints {
   readonly tokenEndpoint: string;
@@ -43,7 +57,10 @@ export async function fetchClientToken(endpoints: IssuerEndpoints, client: DevMa
 
 /**
  * Authorization code with PKCE through the dev issuer's development login (any user name is
- * accepted), performed over HTTP: authorize, sign in, consent, exchange the code.
+ * accepted, except names it reserves for clients), performed over HTTP: authorize, sign in,
+ * consent, exchange the code.
+ *
+ * @throws AuthorizationRefusedError when the issuer refuses the user (`access_denied` for a reserved name)
  */
 export async function fetchUserToken(endpoints: IssuerEndpoints, client: DevFrontendClient, userName: string): Promise<string> {
   const { code, verifier } = await authorizeWithPkce(endpoints, client, userName);
@@ -104,7 +121,7 @@ export async function authorizeWithPkce(
       const next = new URL(location, request.url);
       if (next.href.startsWith(client.redirectUri)) {
         const error = next.searchParams.get('error');
-        if (error !== null) throw new Error(`authorization failed: ${error} ${next.searchParams.get('error_description') ?? ''}`.trim());
+        if (error !== null) throw new AuthorizationRefusedError(error, next.searchParams.get('error_description') ?? '');
         if (next.searchParams.get('state') !== state) throw new Error('authorization failed: state mismatch');
         const code = next.searchParams.get('code');
         if (code === null) throw new Error('authorization failed: no code in the redirect');

@@ -4,9 +4,11 @@
  * Content-Security-Policy that allows only the server's own scripts, styles and requests.
  *
  * With the embedded dev issuer it shows a picker of the demo clients and the user login, and fetches
- * their tokens through `POST /explorer/token` (loopback callers only, JSON only, same origin only);
- * with a real issuer it shows a field for a bearer token. `GRAPHQL_EXPLORER=false` turns it off (the
- * default when NODE_ENV=production).
+ * their tokens through `POST /explorer/token` (loopback callers only, loopback `Host` only, JSON
+ * only, same origin only); the page and its assets then answer only a loopback `Host` too, so a page
+ * reached through DNS rebinding can neither load the explorer nor fetch a token. With a real issuer
+ * it shows a field for a bearer token. `GRAPHQL_EXPLORER=false` turns it off (the default when
+ * NODE_ENV=production).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DevClient, DevFrontendClient, DevMachineClient } from './devClients.js';
-import { discover, fetchClientToken, fetchUserToken } from './devTokens.js';
+import { AuthorizationRefusedError, discover, fetchClientToken, fetchUserToken } from './devTokens.js';
 import type { IssuerEndpoints } from './devTokens.js';
 import { readBody } from './readBody.js';
 
@@ -28,8 +30,8 @@ export interface ExplorerDevIssuer {
 export interface Explorer {
   /** Whether a request to the GraphQL path is a browser asking for a page (not a GraphQL GET). */
   wantsPage(req: IncomingMessage, url: URL): boolean;
-  /** Answers the page. */
-  page(res: ServerResponse): void;
+  /** Answers the page (403 `loopback_host_only` with the dev issuer when `Host` is not a loopback name or address). */
+  page(req: IncomingMessage, res: ServerResponse): void;
   /** Answers a request under `/explorer/` (assets, the dev token route); false when the path is not the explorer's. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, address: string | null): Promise<boolean>;
 }
@@ -66,6 +68,20 @@ const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: st
 const MAX_TOKEN_REQUEST_BYTES = 1024;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * A `Host` header naming loopback: `localhost`, `127.x.x.x` or `[::1]`, with or without a port (a
+ * loopback `HOST` setting is one of these). After DNS rebinding the browser connects to loopback
+ * but still names the attacker's domain in `Host` (and `Origin`), so this is what tells it apart.
+ */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
+
+/** Whether the request's `Host` names loopback (see {@link LOOPBACK_HOST}). */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}
+
+/** What the dev token route gets for a request: a token, or why not. */
+type TokenResult = { readonly token: string } | { readonly refused: 'unknown_client' | 'access_denied' };
 
 /** Options of {@link createExplorer}. */
 export interface ExplorerOptions {
@@ -90,8 +106,9 @@ export function createExplorer(options: ExplorerOptions): Explorer {
   const html = pageHtml(pageConfig);
   let endpoints: Promise<IssuerEndpoints> | undefined;
 
-  const tokenFor = async (request: unknown): Promise<string | null> => {
-    if (dev === null || typeof request !== 'object' || request === null) return null;
+  const unknownClient: TokenResult = { refused: 'unknown_client' };
+  const tokenFor = async (request: unknown): Promise<TokenResult> => {
+    if (dev === null || typeof request !== 'object' || request === null) return unknownClient;
     const { client, user } = request as { client?: unknown; user?: unknown };
     endpoints ??= discover(dev.issuer).catch((error: unknown) => {
       endpoints = undefined;
@@ -99,10 +116,22 @@ export function createExplorer(options: ExplorerOptions): Explorer {
     });
     if (typeof client === 'string') {
       const found = machines.find((candidate) => candidate.id === client);
-      return found === undefined ? null : fetchClientToken(await endpoints, found);
+      return found === undefined ? unknownClient : { token: await fetchClientToken(await endpoints, found) };
     }
-    if (typeof user === 'string' && USER_NAME.test(user) && frontend !== undefined) return fetchUserToken(await endpoints, frontend, user);
-    return null;
+    if (typeof user !== 'string' || !USER_NAME.test(user) || frontend === undefined) return unknownClient;
+    try {
+      return { token: await fetchUserToken(await endpoints, frontend, user) };
+    } catch (error) {
+      // The dev issuer refuses a user name that is a client id or ends in @clients (a user may not pose as a machine).
+      if (error instanceof AuthorizationRefusedError && error.code === 'access_denied') return { refused: 'access_denied' };
+      throw error;
+    }
+  };
+  // With the dev issuer, a page served to a rebound Host could fetch tokens; with a real one it holds none.
+  const refusedHost = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (dev === null || isLoopbackHost(req.headers.host)) return false;
+    json(res, 403, { error: 'loopback_host_only' });
+    return true;
   };
 
   return {
@@ -110,7 +139,8 @@ export function createExplorer(options: ExplorerOptions): Explorer {
       if (req.method !== 'GET' || url.searchParams.has('query')) return false;
       return /\btext\/html\b/i.test(req.headers.accept ?? '');
     },
-    page(res) {
+    page(req, res) {
+      if (refusedHost(req, res)) return;
       securityHeaders(res);
       res.setHeader('content-type', 'text/html; charset=utf-8');
       res.setHeader('cache-control', 'no-store');
@@ -123,6 +153,7 @@ export function createExplorer(options: ExplorerOptions): Explorer {
         await answerToken(req, res, address, tokenFor);
         return true;
       }
+      if (refusedHost(req, res)) return true;
       const asset = assets.get(name);
       if (asset === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
         plain(res, 404, 'Not found');
@@ -139,16 +170,20 @@ export function createExplorer(options: ExplorerOptions): Explorer {
 
 /**
  * `POST /explorer/token`, DEV ONLY: a demo client's token (client credentials) or a user's (the dev
- * login), fetched by the server from the embedded issuer. Refused unless the caller is on loopback,
- * sends JSON (a cross-site page cannot without a preflight, which is never answered) and, when its
- * browser names an origin, comes from this server's own.
+ * login), fetched by the server from the embedded issuer. Refused unless the caller is on loopback
+ * (403 `loopback_only`), its `Host` names loopback (403 `loopback_host_only`: a DNS-rebound page
+ * names the attacker's domain), it sends JSON (415 `json_only`: a cross-site page cannot without a
+ * preflight, which is never answered) and, when its browser names an origin, comes from this
+ * server's own (403 `same_origin_only`). A client that is not a demo client answers 404
+ * `unknown_client`; a user name the dev issuer reserves (a client id, `…@clients`) 403 `access_denied`.
  */
-async function answerToken(req: IncomingMessage, res: ServerResponse, address: string | null, tokenFor: (request: unknown) => Promise<string | null>): Promise<void> {
+async function answerToken(req: IncomingMessage, res: ServerResponse, address: string | null, tokenFor: (request: unknown) => Promise<TokenResult>): Promise<void> {
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
     return json(res, 405, { error: 'method_not_allowed' });
   }
   if (address === null || !LOOPBACK.has(address)) return json(res, 403, { error: 'loopback_only' });
+  if (!isLoopbackHost(req.headers.host)) return json(res, 403, { error: 'loopback_host_only' });
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return json(res, 415, { error: 'json_only' });
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) return json(res, 403, { error: 'same_origin_only' });
@@ -159,9 +194,9 @@ async function answerToken(req: IncomingMessage, res: ServerResponse, address: s
   } catch {
     return json(res, 400, { error: 'invalid_json' });
   }
-  const token = await tokenFor(request);
-  if (token === null) return json(res, 404, { error: 'unknown_client' });
-  json(res, 200, { access_token: token, token_type: 'Bearer' });
+  const result = await tokenFor(request);
+  if ('refused' in result) return json(res, result.refused === 'access_denied' ? 403 : 404, { error: result.refused });
+  json(res, 200, { access_token: result.token, token_type: 'Bearer' });
 }
 
 function securityHeaders(res: ServerResponse): void {

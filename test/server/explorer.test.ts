@@ -4,6 +4,9 @@
  * tokens from the embedded dev issuer (oidc-provider) fetched through the dev token route, and the
  * caller's refusals read from the page.
  */
+import { request } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { readConfig } from '../../src/server/config.js';
@@ -18,14 +21,45 @@ import { artifactPath, CHROMIUM_SKIP_REASON, hasChromium, launchChromium } from 
 
 const clients = loadDevClients();
 const logger = createLogger('silent');
+/** Log lines of the server under test (level >= warn would show a refusal mistaken for a failure). */
+const logLines: Record<string, unknown>[] = [];
+const recordingLogger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  }),
+);
+
+interface RawAnswer {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: string;
+}
+
+/** A request with the headers as given, `Host` included (as a DNS-rebound browser sends them to 127.0.0.1). */
+function rawRequest(url: URL, options: { method?: string; headers: Record<string, string>; body?: string }): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: options.method ?? 'GET', headers: options.headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, contentType: incoming.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }));
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}
 const QUERY = 'query Drill {\n  product(id: "prod-drill") {\n    name\n    wholesalePrice { amount }\n  }\n}\n';
 
-async function startServer(issuer: DevIssuer | null, env: Record<string, string> = {}): Promise<ReferenceServer> {
+async function startServer(issuer: DevIssuer | null, env: Record<string, string> = {}, serverLogger = logger): Promise<ReferenceServer> {
   const config = readConfig({ PORT: '0', DEV_ISSUER_PORT: '0', LOG_LEVEL: 'silent', ...env });
   const issuerUrl = issuer?.issuer ?? 'http://127.0.0.1:1/';
   return createReferenceServer(
     { ...config, auth: { ...config.auth, issuer: issuerUrl } },
-    { logger, ...(issuer === null ? {} : { devIssuer: { issuer: issuer.issuer, clients } }) },
+    { logger: serverLogger, ...(issuer === null ? {} : { devIssuer: { issuer: issuer.issuer, clients } }) },
   );
 }
 
@@ -34,7 +68,7 @@ describe('explorer page and dev token route', () => {
   let server: ReferenceServer;
   beforeAll(async () => {
     issuer = await startDevIssuer({ host: '127.0.0.1', port: 0, audience: readConfig({}).auth.audience ?? '', clientClaim: 'https://allow-clients.dev/client', clients });
-    server = await startServer(issuer);
+    server = await startServer(issuer, {}, recordingLogger);
   });
   afterAll(async () => {
     await server?.close();
@@ -85,6 +119,50 @@ describe('explorer page and dev token route', () => {
     expect(badUser.status).toBe(404);
     const answer = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"query":"{ viewer { client { id } } }"}' });
     expect(await answer.json()).toEqual({ data: { viewer: { client: { id: 'acme-gold' } } } });
+  });
+
+  it('refuses a DNS-rebound page (Host and Origin naming another domain): no token, no page, no assets', async () => {
+    const port = new URL(server.url).port;
+    const tokenUrl = new URL('/explorer/token', server.url);
+    const rebound = { host: `evil.example:${port}`, origin: `http://evil.example:${port}` };
+    for (const client of ['ops-internal', 'acme-gold']) {
+      const token = await rawRequest(tokenUrl, { method: 'POST', headers: { ...rebound, 'content-type': 'application/json' }, body: JSON.stringify({ client }) });
+      expect([token.status, JSON.parse(token.body)], client).toEqual([403, { error: 'loopback_host_only' }]);
+      expect(token.body).not.toContain('access_token');
+    }
+    const user = await rawRequest(tokenUrl, { method: 'POST', headers: { ...rebound, 'content-type': 'application/json' }, body: '{"user":"alice"}' });
+    expect([user.status, JSON.parse(user.body)]).toEqual([403, { error: 'loopback_host_only' }]);
+    const page = await rawRequest(new URL(server.url), { headers: { host: rebound.host, accept: 'text/html' } });
+    expect([page.status, page.contentType, JSON.parse(page.body)]).toEqual([403, 'application/json; charset=utf-8', { error: 'loopback_host_only' }]);
+    const asset = await rawRequest(new URL('/explorer/explorer.js', server.url), { headers: { host: rebound.host } });
+    expect([asset.status, JSON.parse(asset.body)]).toEqual([403, { error: 'loopback_host_only' }]);
+    // Every loopback spelling of the Host still works (the existing tests use 127.0.0.1).
+    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'localhost']) {
+      const own = await rawRequest(tokenUrl, { method: 'POST', headers: { host, origin: `http://${host}`, 'content-type': 'application/json' }, body: '{"client":"acme-gold"}' });
+      expect(own.status, host).toBe(200);
+      expect((JSON.parse(own.body) as { access_token?: unknown }).access_token, host).toEqual(expect.any(String));
+      const ownPage = await rawRequest(new URL(server.url), { headers: { host, accept: 'text/html' } });
+      expect([ownPage.status, ownPage.contentType], host).toEqual([200, 'text/html; charset=utf-8']);
+    }
+    // Names that only look like loopback are refused.
+    for (const host of [`localhost.evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `evil.example@127.0.0.1:${port}`, `[::2]:${port}`]) {
+      const other = await rawRequest(tokenUrl, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{"client":"acme-gold"}' });
+      expect(other.status, host).not.toBe(200);
+      expect(other.body, host).not.toContain('access_token');
+    }
+  });
+
+  it('refuses a user name the dev issuer reserves (a client id, in any case) with 403 access_denied: no token, no error log, no stack', async () => {
+    const tokenUrl = new URL('/explorer/token', server.url);
+    logLines.length = 0;
+    for (const user of ['acme-gold', 'STOREFRONT-WEB']) {
+      const response = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user }) });
+      const body = await response.text();
+      expect([response.status, JSON.parse(body)], user).toEqual([403, { error: 'access_denied' }]);
+      expect(body).not.toMatch(/access_token|at |\.ts:/);
+    }
+    expect(logLines.filter((line) => typeof line['level'] === 'number' && line['level'] >= 40)).toEqual([]);
+    expect(JSON.stringify(logLines)).not.toContain('"stack"');
   });
 
   it('is off with GRAPHQL_EXPLORER=false, and asks for a bearer token with a real issuer', async () => {

@@ -1,0 +1,118 @@
+/**
+ * The second independent attack on per-client views (SECURITY.md, "Schema disclosure"): side
+ * channels that told a hidden field, type or root type apart from one that does not exist. Through
+ * the real reference server with tokens from the embedded dev issuer; each pair of documents (a
+ * hidden name, a nonexistent one) must get the same answer, name for name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_AUDIENCE, readConfig } from '../../src/server/config.js';
+import { createReferenceServer } from '../../src/server/createReferenceServer.js';
+import type { ReferenceServer } from '../../src/server/createReferenceServer.js';
+import { createLogger } from '../../src/server/logger.js';
+import { startDevCallers } from '../helpers/devCallers.js';
+import type { DevCaller, DevCallers } from '../helpers/devCallers.js';
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly remaining: number | null;
+  readonly body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+const logger = createLogger('silent');
+/** Over bronze's cost limit (5,000) whatever the leaf: 100 categories × 100 products. */
+const costly = (leaf: string): string => `{ categories(first: 100) { products(first: 100) { ${leaf} } } }`;
+
+describe('schema views leave no oracle in limits, mutations or suggestions (attack 2: F1, F2, F3)', () => {
+  let callers: DevCallers;
+  let server: ReferenceServer;
+  let anonymous: ReferenceServer;
+  let production: ReferenceServer;
+
+  beforeAll(async () => {
+    callers = await startDevCallers();
+    const audience = readConfig({ DEV_ISSUER_PORT: '0' }).devIssuer?.audience ?? DEV_AUDIENCE;
+    [server, anonymous, production] = await Promise.all([
+      createReferenceServer(callers.configFor(), { logger }),
+      createReferenceServer(callers.configFor({ AUTH_ALLOW_ANONYMOUS: 'true' }), { logger }),
+      createReferenceServer(callers.configFor({ NODE_ENV: 'production', AUTH_ISSUER: callers.issuer.issuer, AUTH_AUDIENCE: audience }), { logger }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([server?.close(), anonymous?.close(), production?.close()]);
+    await callers?.close();
+  });
+
+  async function ask(caller: DevCaller | null, query: string, target: ReferenceServer = server): Promise<Answer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (caller !== null) headers['authorization'] = `Bearer ${callers.tokens[caller]}`;
+    const response = await fetch(target.url, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    const text = await response.text();
+    const remaining = /r=(\d+)/.exec(response.headers.get('ratelimit') ?? '')?.[1];
+    return { status: response.status, text, remaining: remaining === undefined ? null : Number(remaining), body: JSON.parse(text) as Answer['body'] };
+  }
+
+  /** The answer to `hidden` equals the answer to `missing` with the nonexistent name put back. */
+  async function expectAlike(caller: DevCaller | null, hidden: string, missing: string, names: readonly [string, string][], target: ReferenceServer = server): Promise<Answer> {
+    const [one, other] = [await ask(caller, hidden, target), await ask(caller, missing, target)];
+    let expected = JSON.stringify(other.body);
+    for (const [hiddenName, missingName] of names) expected = expected.replaceAll(missingName, hiddenName);
+    expect(one.status).toBe(other.status);
+    expect(one.body).toEqual(JSON.parse(expected));
+    return one;
+  }
+
+  it('F1: a costly document naming a hidden field, type or argument gets the view validation error, not QUERY_TOO_COSTLY', async () => {
+    // The cost limit does apply to this document when it names what bronze sees.
+    const visible = await ask('initech-bronze', costly('name'));
+    expect([visible.status, visible.body.errors?.[0]?.extensions?.['code']]).toEqual([400, 'QUERY_TOO_COSTLY']);
+    const field = await expectAlike('initech-bronze', costly('stock'), costly('stok'), [['stock', 'stok']]);
+    expect(field.status).toBe(400);
+    expect(field.body.errors?.map((error) => [error.message, error.extensions?.['code']])).toEqual([['Cannot query field "stock" on type "Product".', 'GRAPHQL_VALIDATION_FAILED']]);
+    await expectAlike('initech-bronze', costly('wholesalePrice { amount }'), costly('wholesalePrize { amount }'), [['wholesalePrice', 'wholesalePrize']]);
+    const type = await expectAlike(
+      'initech-bronze',
+      `{ categories(first: 100) { products(first: 100) { name } } search(text: "drill") { ... on PartnerOffer { title } } }`,
+      `{ categories(first: 100) { products(first: 100) { name } } search(text: "drill") { ... on PartnerOfer { title } } }`,
+      [['PartnerOffer', 'PartnerOfer']],
+    );
+    expect(type.text).not.toContain('QUERY_TOO_COSTLY');
+    // Anonymous callers (their view is a few public fields) alike.
+    await expectAlike(null, costly('wholesalePrice { amount }'), costly('wholesalePrize { amount }'), [['wholesalePrice', 'wholesalePrize']], anonymous);
+  });
+
+  it('F2: to a caller whose view has no Mutation, every mutation is answered as by a schema without one', async () => {
+    const NO_MUTATION = { errors: [{ message: 'Schema is not configured to execute mutation operation.', locations: [{ line: 1, column: 1 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] };
+    for (const query of ['mutation { placeOrder(input: { lines: [] }) { id } }', 'mutation { x }', 'mutation { __typename }', 'mutation { addToWish }', 'mutation { placeOrder(inpt: {}) { id } }']) {
+      const answer = await ask('initech-bronze', query);
+      expect([query, answer.status, answer.body]).toEqual([query, 400, NO_MUTATION]);
+      expect(answer.text).not.toMatch(/Did you mean|placeOrder|Mutation\.|PlaceOrderInput/);
+    }
+    const anonymousAnswer = await ask(null, 'mutation { placeOrdr }', anonymous);
+    expect(anonymousAnswer.body).toEqual(NO_MUTATION);
+    // A caller whose view has the Mutation type still has it.
+    expect((await ask('acme-gold', 'mutation { __typename }')).body).toEqual({ data: { __typename: 'Mutation' } });
+  });
+
+  it('F2: ten aliased hidden mutation fields cost the rate limit what ten nonexistent ones cost', async () => {
+    const aliased = (name: string): string => `mutation { ${Array.from({ length: 10 }, (_, index) => `a${index}: ${name}(input: { lines: [] }) { id }`).join(' ')} }`;
+    const before = await ask('initech-bronze', '{ apiInfo }');
+    const hidden = await ask('initech-bronze', aliased('placeOrder'));
+    const missing = await ask('initech-bronze', aliased('placeOrdr'));
+    expect(before.remaining).not.toBeNull();
+    // One request each (counted at the HTTP edge), whatever the names.
+    expect((before.remaining ?? 0) - (hidden.remaining ?? 0)).toBe(1);
+    expect((hidden.remaining ?? 0) - (missing.remaining ?? 0)).toBe(1);
+    expect(hidden.body).toEqual(missing.body);
+  });
+
+  it('F3: with introspection off, a misspelt name close to a hidden one gets one error, without suggestions, as any other', async () => {
+    const count = async (leaf: string): Promise<string[]> => ((await ask('initech-bronze', `{ products { ${leaf} } }`, production)).body.errors ?? []).map((error) => error.message);
+    expect(await count('stok')).toEqual(['Cannot query field "stok" on type "Product".']);
+    expect(await count('stock')).toEqual(['Cannot query field "stock" on type "Product".']);
+    expect(await count('zzqqxx')).toEqual(['Cannot query field "zzqqxx" on type "Product".']);
+    expect(await count('wholesalePrise { amount }')).toEqual(['Cannot query field "wholesalePrise" on type "Product".']);
+    const fragment = await ask('initech-bronze', '{ search(text: "drill") { ... on PartnerOfer { title } } }', production);
+    expect(fragment.body.errors?.map((error) => error.message)).toEqual(['Unknown type "PartnerOfer".']);
+  });
+});
