@@ -11,7 +11,7 @@ import type { OperationLimits } from '../limits/operationLimits.js';
 /**
  * The Apollo Server plugin that applies {@link OperationLimits} to every operation, with the
  * caller's limits (its tier's), after validation and before execution. A refusal is a 400 with
- * `extensions.code` `QUERY_TOO_DEEP`, `TOO_MANY_ALIASES`, `TOO_MANY_TOKENS` or `QUERY_TOO_COSTLY`.
+ * `extensions.code` `QUERY_TOO_DEEP`, `TOO_MANY_ALIASES`, `TOO_MANY_TOKENS`, `TOO_MANY_INTROSPECTIONS` or `QUERY_TOO_COSTLY`.
  *
  * Pass `limits.parseOptions` as the server's `parseOptions` too: documents above the highest
  * token limit then stop at parsing, and this plugin answers them with `TOO_MANY_TOKENS` rather

@@ -26,6 +26,7 @@ const LIMIT_CODES: Readonly<Record<LimitError['code'], { status: number; code: s
   ERR_TOO_MANY_ALIASES: { status: 400, code: 'TOO_MANY_ALIASES' },
   ERR_TOO_MANY_TOKENS: { status: 400, code: 'TOO_MANY_TOKENS' },
   ERR_QUERY_TOO_COSTLY: { status: 400, code: 'QUERY_TOO_COSTLY' },
+  ERR_TOO_MANY_INTROSPECTIONS: { status: 400, code: 'TOO_MANY_INTROSPECTIONS' },
   ERR_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   ERR_BATCH_NOT_ALLOWED: { status: 400, code: 'BATCHING_NOT_ALLOWED' },
 };

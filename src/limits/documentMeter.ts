@@ -2,7 +2,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { Kind, Lexer, Source, TokenKind, print, validate } from 'graphql';
 import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, ValidationRule } from 'graphql';
-import { coerceVariables, computeOperationCost } from './operationCost.js';
+import { coerceVariables, computeOperationCost, countSchemaSelections } from './operationCost.js';
 import type { CostSettings } from './operationCost.js';
 
 /**
@@ -24,6 +24,8 @@ export interface OperationMeasures {
    * the list default). The cost of a request is {@link OperationLimits.costOf}.
    */
   readonly cost: number;
+  /** `__schema` selections, counted through aliases and fragment spreads. */
+  readonly schemaIntrospections: number;
 }
 
 /** What one document measures: its lexical tokens and each of its operations. */
@@ -92,6 +94,7 @@ function measureDocument(schema: GraphQLSchema, document: DocumentNode, settings
       depth: depths[index] ?? Number.POSITIVE_INFINITY,
       aliases: aliases[index] ?? Number.POSITIVE_INFINITY,
       cost: computeOperationCost(schema, operation, fragments, coerceVariables(schema, operation, null) ?? {}, settings),
+      schemaIntrospections: countSchemaSelections(operation, fragments),
     });
   });
   return { tokens: countDocumentTokens(document), operations: byOperation, fragments };

@@ -2,6 +2,7 @@ import { assertLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { checkClientTiers } from './clientTiers.js';
 import type { CheckedTiers, ClientTiers } from './clientTiers.js';
+import { DEFAULT_INTROSPECTION_COST } from './operationCost.js';
 import type { CostModel } from './operationCost.js';
 import { isRecord, optionsRecord } from './isRecord.js';
 
@@ -38,14 +39,30 @@ export interface OperationLimitsOptions {
   /** Per-tier limits from client metadata. */
   readonly tiers?: LimitTiers;
   /**
-   * The cost model (graphql-armor cost-limit defaults: object 2, scalar 1, depth factor 1.5), and
-   * the items counted for a list field without a size argument (`defaultListSize`, default 10).
+   * The cost model (graphql-armor cost-limit defaults: object 2, scalar 1, depth factor 1.5), the
+   * items counted for a list field without a size argument (`defaultListSize`, default 10), and the
+   * fixed cost of each `__schema` or `__type` selection (`introspectionCost`, default 1,000).
    */
   readonly costModel?: Partial<CostModel>;
   /** A fragment spread does not add a level to depth and cost (default false). */
   readonly flattenFragments?: boolean;
-  /** Leave `__schema` selections out of depth and cost (default true, as graphql-armor). */
+  /**
+   * Measure introspection by a fixed cost rather than by its selections (default true): `__schema`
+   * selections are left out of depth (as graphql-armor; the standard introspection query nests 21
+   * levels, bounded by graphql's own introspection depth rule), and each `__schema` or `__type`
+   * selection costs `costModel.introspectionCost`, what is under it included. It is never free.
+   * false: depth and cost count introspection as ordinary fields (the standard introspection query
+   * then measures depth 21 and a cost of millions, so every tool's introspection is refused).
+   */
   readonly ignoreIntrospection?: boolean;
+  /**
+   * `__schema` selections allowed in one operation, counted through aliases and fragment spreads
+   * (default {@link DEFAULT_SCHEMA_INTROSPECTIONS}: the standard introspection query has one).
+   * More is refused with `ERR_TOO_MANY_INTROSPECTIONS` (400 `TOO_MANY_INTROSPECTIONS`) before
+   * execution, whatever the tier: aliased `__schema` selections only repeat the same answer.
+   * 0 refuses every `__schema`.
+   */
+  readonly schemaIntrospections?: number;
   /** A pino-compatible logger; refusals are logged at `info` (client id, tier, limit, measured value). */
   readonly logger?: Logger;
 }
@@ -53,11 +70,14 @@ export interface OperationLimitsOptions {
 /** The defaults: graphql-armor's for aliases, tokens and cost; depth 10 rather than 6, for real schemas. */
 export const DEFAULT_LIMITS: LimitValues = Object.freeze({ depth: 10, aliases: 15, tokens: 1000, cost: 5000 });
 
+/** `__schema` selections allowed in one operation, unless `schemaIntrospections` says otherwise. */
+export const DEFAULT_SCHEMA_INTROSPECTIONS = 1;
+
 const LIMIT_NAMES = ['depth', 'aliases', 'tokens', 'cost'] as const;
-const COST_MODEL_NAMES = new Set(['objectCost', 'scalarCost', 'depthCostFactor', 'defaultListSize']);
+const COST_MODEL_NAMES = new Set(['objectCost', 'scalarCost', 'depthCostFactor', 'defaultListSize', 'introspectionCost']);
 /** Items counted for a list field without a size argument, unless `costModel.defaultListSize` says otherwise. */
 export const DEFAULT_LIST_SIZE = 10;
-const OPTION_NAMES = new Set(['default', 'tiers', 'costModel', 'flattenFragments', 'ignoreIntrospection', 'logger']);
+const OPTION_NAMES = new Set(['default', 'tiers', 'costModel', 'flattenFragments', 'ignoreIntrospection', 'schemaIntrospections', 'logger']);
 
 /** Options after checking. */
 export interface CheckedLimitOptions {
@@ -66,6 +86,7 @@ export interface CheckedLimitOptions {
   readonly costModel: CostModel;
   readonly flattenFragments: boolean;
   readonly ignoreIntrospection: boolean;
+  readonly schemaIntrospections: number;
   readonly logger: Logger;
 }
 
@@ -85,9 +106,16 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
     scalarCost: checkNumber(costOption['scalarCost'], 1, 'costModel.scalarCost'),
     depthCostFactor: checkNumber(costOption['depthCostFactor'], 1.5, 'costModel.depthCostFactor'),
     defaultListSize: checkListSize(costOption['defaultListSize']),
+    introspectionCost: checkNumber(costOption['introspectionCost'], DEFAULT_INTROSPECTION_COST, 'costModel.introspectionCost'),
   };
   for (const name of Object.keys(costOption)) {
-    if (!COST_MODEL_NAMES.has(name)) throw new TypeError(`"costModel.${name}" is not an option (objectCost, scalarCost, depthCostFactor, defaultListSize)`);
+    if (!COST_MODEL_NAMES.has(name)) {
+      throw new TypeError(`"costModel.${name}" is not an option (objectCost, scalarCost, depthCostFactor, defaultListSize, introspectionCost)`);
+    }
+  }
+  const schemaIntrospections = checked['schemaIntrospections'] ?? DEFAULT_SCHEMA_INTROSPECTIONS;
+  if (typeof schemaIntrospections !== 'number' || !Number.isSafeInteger(schemaIntrospections) || schemaIntrospections < 0) {
+    throw new TypeError('"schemaIntrospections" must be an integer >= 0');
   }
   const logger = assertLogger(checked['logger'], 'logger');
   return {
@@ -96,6 +124,7 @@ export function checkLimitOptions(options: unknown): CheckedLimitOptions {
     costModel,
     flattenFragments: checkBoolean(checked['flattenFragments'], false, 'flattenFragments'),
     ignoreIntrospection: checkBoolean(checked['ignoreIntrospection'], true, 'ignoreIntrospection'),
+    schemaIntrospections,
     logger,
   };
 }

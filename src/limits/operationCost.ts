@@ -16,7 +16,11 @@ import type {
  * `objectCost`, a leaf `scalarCost`, each child's cost is multiplied by `depthCostFactor`, and a
  * field's total by its size argument), with the size read the way the resolver will see it:
  * a literal, a variable's coerced value, the variable's default, or the argument's default in the
- * schema. A list field with no size counts `defaultListSize` items.
+ * schema. A list field with no size counts `defaultListSize` items. An introspection root field
+ * (`__schema`, `__type`) costs `introspectionCost`, whatever is selected under it: walked as
+ * ordinary fields, the standard introspection query (`getIntrospectionQuery()`) measures millions,
+ * since every `ofType` level multiplies by the depth factor; left out, as graphql-armor does, it is
+ * free and 24 aliased `__schema` selections answer 700 KB for nothing (issue 10, attack F4).
  */
 
 /** How the cost of an operation is estimated. */
@@ -32,14 +36,30 @@ export interface CostModel {
    * A field with a size argument counts that many, whatever its type.
    */
   readonly defaultListSize: number;
+  /**
+   * Cost of each `__schema` and `__type` selection, what is under it included, when introspection
+   * is not measured as ordinary fields (`ignoreIntrospection`, the default): default
+   * {@link DEFAULT_INTROSPECTION_COST}, so one introspection fits the default cost limit (5,000) and
+   * a cost budget charges it; six do not fit.
+   */
+  readonly introspectionCost: number;
 }
+
+/** The default cost of one `__schema` or `__type` selection (`costModel.introspectionCost`). */
+export const DEFAULT_INTROSPECTION_COST = 1000;
+
+/** The introspection root fields: valid on the query type only, answered from the schema. */
+const INTROSPECTION_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
 /** Settings of the cost estimate, shared by every tier. */
 export interface CostSettings {
   readonly costModel: CostModel;
   /** Count fragments as one level (false: a spread adds a level, as graphql-armor does by default). */
   readonly flattenFragments: boolean;
-  /** Leave `__schema` selections out of the cost (graphql-armor's default). */
+  /**
+   * Cost each `__schema` and `__type` selection `costModel.introspectionCost` instead of walking
+   * its selections (true, the default); false walks them as ordinary fields.
+   */
   readonly ignoreIntrospection: boolean;
 }
 
@@ -131,7 +151,7 @@ export function computeOperationCost(
   };
 
   const fieldCost = (node: FieldNode, parent: GraphQLNamedType | undefined): number => {
-    if (settings.ignoreIntrospection && node.name.value === '__schema') return 0;
+    if (settings.ignoreIntrospection && INTROSPECTION_FIELDS.has(node.name.value)) return settings.costModel.introspectionCost;
     const field = parent === undefined ? undefined : fieldOf(parent, node.name.value);
     if (node.selectionSet === undefined) return scalarCost * sizeOf(node, field);
     const childType = field === undefined ? undefined : getNamedType(field.type);
@@ -142,6 +162,41 @@ export function computeOperationCost(
   let total = 0;
   for (const selection of operation.selectionSet.selections) total += selectionCost(selection, root);
   return total;
+}
+
+/**
+ * Counts the `__schema` selections an operation runs: aliases, inline fragments and each spread of
+ * a fragment count (a fragment spread twice counts twice), as execution would answer them.
+ * Fragments are counted once per call, so nested spreads stay linear. An unknown fragment or a
+ * cycle counts nothing: validation refuses the document before anything runs, with its own message.
+ */
+export function countSchemaSelections(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): number {
+  const fragmentCounts = new Map<string, number>();
+  const countIn = (selectionSet: SelectionSetNode): number => {
+    let count = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        // `__schema` is valid at the root only; below, validation refuses it, so stop at fields.
+        if (selection.name.value === '__schema') count += 1;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        count += countIn(selection.selectionSet);
+      } else {
+        count += fragmentCount(selection.name.value);
+      }
+    }
+    return count;
+  };
+  const fragmentCount = (name: string): number => {
+    const known = fragmentCounts.get(name);
+    if (known !== undefined) return known;
+    fragmentCounts.set(name, 0);
+    const fragment = fragments.get(name);
+    if (fragment === undefined) return 0;
+    const count = countIn(fragment.selectionSet);
+    fragmentCounts.set(name, count);
+    return count;
+  };
+  return countIn(operation.selectionSet);
 }
 
 function fieldOf(parent: GraphQLNamedType, name: string): GraphQLField<unknown, unknown> | undefined {

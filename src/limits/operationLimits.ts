@@ -11,11 +11,12 @@ import { checkLimitOptions } from './limitOptions.js';
 import type { LimitValues, OperationLimitsOptions } from './limitOptions.js';
 
 /** Fixed texts for callers; the measured value and the limit go to the log only. */
-export const LIMIT_MESSAGES: Readonly<Record<'depth' | 'aliases' | 'tokens' | 'cost', { code: Exclude<LimitErrorCode, 'ERR_RATE_LIMITED'>; message: string }>> = {
+export const LIMIT_MESSAGES: Readonly<Record<'depth' | 'aliases' | 'tokens' | 'cost' | 'schemaIntrospections', { code: Exclude<LimitErrorCode, 'ERR_RATE_LIMITED'>; message: string }>> = {
   tokens: { code: 'ERR_TOO_MANY_TOKENS', message: 'The operation has too many tokens' },
   depth: { code: 'ERR_QUERY_TOO_DEEP', message: 'The operation is nested too deeply' },
   aliases: { code: 'ERR_TOO_MANY_ALIASES', message: 'The operation has too many aliases' },
   cost: { code: 'ERR_QUERY_TOO_COSTLY', message: 'The operation is too costly' },
+  schemaIntrospections: { code: 'ERR_TOO_MANY_INTROSPECTIONS', message: 'The operation has too many __schema selections' },
 };
 
 /** What {@link OperationLimits.check} needs to know about a request. */
@@ -48,6 +49,8 @@ export interface OperationLimits {
   readonly maxTokens: number;
   /** The limits that apply to a caller (its tier's, else the defaults). */
   limitsFor(principal: Principal | null): LimitValues;
+  /** `__schema` selections allowed in one operation, for every caller (option `schemaIntrospections`). */
+  readonly schemaIntrospections: number;
   /** Measures a document (cached per document object). */
   measure(schema: GraphQLSchema, document: DocumentNode): DocumentMeasures;
   /**
@@ -60,14 +63,16 @@ export interface OperationLimits {
   /**
    * Checks an operation against the caller's limits, and returns its cost ({@link OperationLimits.costOf}).
    *
-   * @throws LimitError `ERR_TOO_MANY_TOKENS`, `ERR_QUERY_TOO_DEEP`, `ERR_TOO_MANY_ALIASES` or `ERR_QUERY_TOO_COSTLY`.
+   * @throws LimitError `ERR_TOO_MANY_TOKENS`, `ERR_QUERY_TOO_DEEP`, `ERR_TOO_MANY_ALIASES`,
+   * `ERR_TOO_MANY_INTROSPECTIONS` or `ERR_QUERY_TOO_COSTLY`.
    */
   check(request: LimitCheckRequest): number;
 }
 
 /**
  * Creates the operation limits: depth, aliases, tokens and cost, measured by the graphql-armor
- * rules, with higher limits for chosen client tiers read from the client metadata.
+ * rules, with higher limits for chosen client tiers read from the client metadata, and the
+ * `__schema` selections of one operation (one by default, for every tier).
  *
  * Use it with Apollo Server through {@link operationLimitsPlugin} and `parseOptions`, or with any
  * graphql-js server by calling `check` between validation and execution.
@@ -88,7 +93,7 @@ export interface OperationLimits {
  */
 export function createOperationLimits(options?: OperationLimitsOptions): OperationLimits {
   const checked = checkLimitOptions(options);
-  const { defaults, tiers, logger } = checked;
+  const { defaults, tiers, logger, schemaIntrospections } = checked;
   const maxTokens = Math.max(defaults.tokens, ...[...tiers.values.values()].map((limits) => limits.tokens));
   const settings = { costModel: checked.costModel, flattenFragments: checked.flattenFragments, ignoreIntrospection: checked.ignoreIntrospection };
   const meter = createDocumentMeter(settings);
@@ -133,9 +138,10 @@ export function createOperationLimits(options?: OperationLimitsOptions): Operati
     let highest = 0;
     for (const operation of operationsOf(request)) {
       const measured: OperationMeasures | undefined = measures.operations.get(operation);
-      const { depth, aliases } = measured ?? { depth: Infinity, aliases: Infinity };
+      const { depth, aliases, schemaIntrospections: schemas } = measured ?? { depth: Infinity, aliases: Infinity, schemaIntrospections: Infinity };
       if (depth > limits.depth) refuse('depth', depth, limits.depth, request.principal);
       if (aliases > limits.aliases) refuse('aliases', aliases, limits.aliases, request.principal);
+      if (schemas > schemaIntrospections) refuse('schemaIntrospections', schemas, schemaIntrospections, request.principal);
       const cost = costWithVariables(request, operation, measures);
       if (cost > limits.cost) refuse('cost', cost, limits.cost, request.principal);
       highest = Math.max(highest, cost);
@@ -148,6 +154,7 @@ export function createOperationLimits(options?: OperationLimitsOptions): Operati
     parseOptions: Object.freeze({ maxLexicalTokens: maxTokens, maxTokens, maxComments: maxTokens }),
     maxTokens,
     limitsFor,
+    schemaIntrospections,
     measure: (schema, document) => meter(schema, document),
     costOf,
     check,

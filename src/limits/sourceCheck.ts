@@ -10,7 +10,7 @@ import { LIMIT_MESSAGES } from './operationLimits.js';
 import type { OperationLimits } from './operationLimits.js';
 
 /**
- * The caller's own token, depth and alias limits applied to the query text, before a server
+ * The caller's own token, depth and alias limits, and the `__schema` selection limit, applied to the query text, before a server
  * validates it (issue 10, finding 4). The parser's token limit is the highest tier's, so without
  * this a caller with a lower limit makes the server fully validate documents up to the highest
  * tier's size before its own limit refuses them. Each verdict is remembered per document hash and
@@ -57,16 +57,18 @@ export interface SourceCheckStats {
 /** Checks query texts against the caller's limits before validation; built by {@link createSourceCheck}. */
 export interface SourceCheck {
   /**
-   * Refuses a query text above the caller's token, depth or alias limit. A text that does not
-   * parse passes (the server answers its syntax error); so does one the check cannot measure.
+   * Refuses a query text above the caller's token, depth or alias limit, or with more `__schema`
+   * selections than `schemaIntrospections` allows. A text that does not parse passes (the server
+   * answers its syntax error); so does one the check cannot measure.
    *
-   * @throws LimitError `ERR_TOO_MANY_TOKENS`, `ERR_QUERY_TOO_DEEP` or `ERR_TOO_MANY_ALIASES` (400).
+   * @throws LimitError `ERR_TOO_MANY_TOKENS`, `ERR_QUERY_TOO_DEEP`, `ERR_TOO_MANY_ALIASES` or
+   * `ERR_TOO_MANY_INTROSPECTIONS` (400).
    */
   check(request: SourceCheckRequest): void;
   stats(): SourceCheckStats;
 }
 
-type Verdict = 'pass' | 'tokens' | 'depth' | 'aliases';
+type Verdict = 'pass' | 'tokens' | 'depth' | 'aliases' | 'schemaIntrospections';
 /** What one verdict keeps: its key (a 64-character hex digest, 2 bytes a character), the entry and the LRU's own nodes. */
 const ENTRY_BYTES = 2 * 64 + 256;
 
@@ -103,9 +105,11 @@ export function createSourceCheck(limits: OperationLimits, options: SourceCheckO
   const measure = (request: SourceCheckRequest, tokens: number, depth: number, aliases: number): { verdict: Verdict; measured: number; limit: number } => {
     const scanned = scan(request.source, tokens);
     if (scanned.tokens > tokens) return { verdict: 'tokens', measured: scanned.tokens, limit: tokens };
-    // Without fragment spreads, depth is at most the number of `{` and aliases the number of `:`:
-    // when those are within the limits, the text needs no parse here.
-    if (scanned.spreads === 0 && scanned.braces <= depth && scanned.colons <= aliases) return { verdict: 'pass', measured: 0, limit: 0 };
+    // Without fragment spreads, depth is at most the number of `{`, aliases the number of `:` and
+    // `__schema` selections the number of `__schema` names: within the limits, no parse is needed.
+    if (scanned.spreads === 0 && scanned.braces <= depth && scanned.colons <= aliases && scanned.schemas <= limits.schemaIntrospections) {
+      return { verdict: 'pass', measured: 0, limit: 0 };
+    }
     let document: DocumentNode;
     try {
       document = parse(request.source, { maxTokens: tokens, maxLexicalTokens: tokens, maxComments: tokens } as Parameters<typeof parse>[1]);
@@ -129,6 +133,9 @@ export function createSourceCheck(limits: OperationLimits, options: SourceCheckO
       if (measured === undefined) continue;
       if (measured.depth > depth) return { verdict: 'depth', measured: measured.depth, limit: depth };
       if (measured.aliases > aliases) return { verdict: 'aliases', measured: measured.aliases, limit: aliases };
+      if (measured.schemaIntrospections > limits.schemaIntrospections) {
+        return { verdict: 'schemaIntrospections', measured: measured.schemaIntrospections, limit: limits.schemaIntrospections };
+      }
     }
     return { verdict: 'pass', measured: 0, limit: 0 };
   };
@@ -168,17 +175,19 @@ export function createSourceCheck(limits: OperationLimits, options: SourceCheckO
  * Lexes a text, stopping once `stopAfter` tokens are exceeded (the work is bounded by the limit),
  * and counts what bounds depth and aliases. A lexical error ends the scan; what was counted stands.
  */
-function scan(text: string, stopAfter: number): { tokens: number; braces: number; colons: number; spreads: number } {
+function scan(text: string, stopAfter: number): { tokens: number; braces: number; colons: number; spreads: number; schemas: number } {
   const lexer = new Lexer(new Source(text));
-  const counted = { tokens: 0, braces: 0, colons: 0, spreads: 0 };
+  const counted = { tokens: 0, braces: 0, colons: 0, spreads: 0, schemas: 0 };
   try {
     while (counted.tokens <= stopAfter) {
-      const kind = lexer.advance().kind;
+      const token = lexer.advance();
+      const kind = token.kind;
       if (kind === TokenKind.EOF) break;
       counted.tokens += 1;
       if (kind === TokenKind.BRACE_L) counted.braces += 1;
       else if (kind === TokenKind.COLON) counted.colons += 1;
       else if (kind === TokenKind.SPREAD) counted.spreads += 1;
+      else if (kind === TokenKind.NAME && token.value === '__schema') counted.schemas += 1;
     }
   } catch {
     // Not GraphQL past this point: the parser will say so.

@@ -1,0 +1,146 @@
+/**
+ * Issue 10, attack F4: introspection is never free. Each `__schema` or `__type` selection costs
+ * `costModel.introspectionCost` (what is under it included), so the cost limit and a cost budget
+ * count it, and one operation may hold `schemaIntrospections` `__schema` selections (default 1),
+ * counted through aliases and fragment spreads. The standard introspection query still passes
+ * the default limits.
+ */
+import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { accessKeyOf, createOperationLimits, createSourceCheck, DEFAULT_INTROSPECTION_COST, DEFAULT_LIMITS, DEFAULT_SCHEMA_INTROSPECTIONS, LimitError } from '../../src/index.js';
+import type { JsonValue, OperationLimits, Principal } from '../../src/index.js';
+import { REFERENCE_LIMITS } from '../../src/server/abuseLimits.js';
+
+function principal(metadata: Record<string, JsonValue> | null, id: string): Principal {
+  const parts = { kind: 'machine' as const, client: { id, name: id, metadata }, scopes: [] };
+  return { ...parts, claims: {}, accessKey: accessKeyOf(parts) };
+}
+
+const schema = buildSchema('type Query { ping: Int items(first: Int): [Item!]! } type Item { id: ID name: String }');
+const gold = principal({ tier: 'gold' }, 'gold-app');
+const bronze = principal({ tier: 'bronze' }, 'bronze-app');
+const INTROSPECTIONS = [
+  ['getIntrospectionQuery()', getIntrospectionQuery()],
+  [
+    'getIntrospectionQuery() with every option',
+    getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true }),
+  ],
+] as const;
+/** `n` aliased `__schema` selections, small ones (a few tokens each). */
+const aliasedSchemas = (n: number): string => `{ ${Array.from({ length: n }, (_, index) => `s${index}: __schema { types { name } }`).join(' ')} }`;
+const aliasedTypes = (n: number): string => `{ ${Array.from({ length: n }, (_, index) => `t${index}: __type(name: "Item") { fields { name } }`).join(' ')} }`;
+
+function codeOf(run: () => unknown): string | null {
+  try {
+    run();
+    return null;
+  } catch (error) {
+    expect(error).toBeInstanceOf(LimitError);
+    return (error as LimitError).code;
+  }
+}
+
+const costOf = (limits: OperationLimits, text: string): number => limits.costOf({ schema, document: parse(text) });
+
+describe('the cost of introspection', () => {
+  const limits = createOperationLimits();
+
+  it('charges one __schema or __type selection the fixed introspection cost, whatever is under it', () => {
+    expect(DEFAULT_INTROSPECTION_COST).toBe(1000);
+    expect(costOf(limits, '{ __schema { queryType { name } } }')).toBe(1000);
+    expect(costOf(limits, aliasedSchemas(1))).toBe(1000);
+    expect(costOf(limits, '{ __type(name: "Item") { name } }')).toBe(1000);
+    expect(costOf(limits, '{ __type(name: "Item") { fields { name type { name ofType { name ofType { name } } } } } }')).toBe(1000);
+    // Beside ordinary fields, each keeps its own cost (ping: 1).
+    expect(costOf(limits, '{ ping __schema { types { name } } }')).toBe(1000 + 1);
+  });
+
+  it('charges N aliased __schema or __type selections N times, through fragments too', () => {
+    expect(costOf(limits, aliasedSchemas(24))).toBe(24_000);
+    expect(costOf(limits, aliasedSchemas(6))).toBeGreaterThan(DEFAULT_LIMITS.cost);
+    expect(costOf(limits, aliasedTypes(15))).toBe(15_000);
+    const spread = '{ ...S a: __schema { types { name } } } fragment S on Query { b: __schema { types { name } } }';
+    // The spread costs as graphql-armor's model: 1 + 1.5 × (2 + 1.5 × 1,000).
+    expect(costOf(limits, spread)).toBe(1000 + 1 + 1.5 * (2 + 1.5 * 1000));
+  });
+
+  it('measures the standard introspection query at one introspection: depth 0, one __schema, cost 1,000', () => {
+    for (const [, text] of INTROSPECTIONS) {
+      const measures = limits.measure(schema, parse(text));
+      expect([...measures.operations.values()]).toEqual([{ depth: 0, aliases: 0, cost: 1000, schemaIntrospections: 1 }]);
+    }
+  });
+
+  it('passes the standard introspection query for every tier of the reference server, a bronze partner’s included', () => {
+    const reference = createOperationLimits(REFERENCE_LIMITS);
+    for (const who of [null, bronze, gold, principal({ tier: 'internal' }, 'ops')]) {
+      for (const [, text] of INTROSPECTIONS) {
+        expect(reference.check({ schema, document: parse(text), principal: who })).toBe(1000);
+      }
+    }
+  });
+
+  it('refuses a second __schema selection with ERR_TOO_MANY_INTROSPECTIONS, whatever the tier allows', () => {
+    const reference = createOperationLimits(REFERENCE_LIMITS);
+    expect(DEFAULT_SCHEMA_INTROSPECTIONS).toBe(1);
+    // Gold's cost limit (25,000) would admit 24: the count refuses them.
+    expect(codeOf(() => reference.check({ schema, document: parse(aliasedSchemas(24)), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(codeOf(() => reference.check({ schema, document: parse(aliasedSchemas(2)), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(codeOf(() => reference.check({ schema, document: parse(aliasedSchemas(7)), principal: bronze }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    // A fragment spread twice runs its __schema twice.
+    const twice = '{ ...S x: items { id } ...S } fragment S on Query { __schema { types { name } } }';
+    expect(codeOf(() => reference.check({ schema, document: parse(twice), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    const inline = '{ ... on Query { __schema { types { name } } } __schema { queryType { name } } }';
+    expect(codeOf(() => reference.check({ schema, document: parse(inline), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    // __type selections are bounded by their cost: 6 exceed the default cost limit, 5 fit.
+    expect(codeOf(() => reference.check({ schema, document: parse(aliasedTypes(6)), principal: bronze }))).toBe('ERR_QUERY_TOO_COSTLY');
+    expect(codeOf(() => reference.check({ schema, document: parse(aliasedTypes(5)), principal: bronze }))).toBeNull();
+  });
+
+  it('takes introspectionCost and schemaIntrospections as options, and checks them', () => {
+    const cheaper = createOperationLimits({ costModel: { introspectionCost: 10 }, schemaIntrospections: 3 });
+    expect(costOf(cheaper, aliasedSchemas(3))).toBe(30);
+    expect(codeOf(() => cheaper.check({ schema, document: parse(aliasedSchemas(3)), principal: null }))).toBeNull();
+    expect(codeOf(() => cheaper.check({ schema, document: parse(aliasedSchemas(4)), principal: null }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    const none = createOperationLimits({ schemaIntrospections: 0 });
+    expect(codeOf(() => none.check({ schema, document: parse(getIntrospectionQuery()), principal: null }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(() => createOperationLimits({ costModel: { introspectionCost: -1 } })).toThrow(new TypeError('"costModel.introspectionCost" must be a finite number >= 0'));
+    expect(() => createOperationLimits({ schemaIntrospections: 1.5 })).toThrow(new TypeError('"schemaIntrospections" must be an integer >= 0'));
+    expect(() => createOperationLimits({ schemaIntrospections: '1' as never })).toThrow(new TypeError('"schemaIntrospections" must be an integer >= 0'));
+  });
+
+  it('with ignoreIntrospection false, walks introspection as ordinary fields: never free either', () => {
+    const walked = createOperationLimits({ ignoreIntrospection: false });
+    const [measured] = walked.measure(schema, parse(getIntrospectionQuery())).operations.values();
+    expect(measured?.depth).toBeGreaterThan(DEFAULT_LIMITS.depth);
+    expect(measured?.cost).toBeGreaterThan(1_000_000);
+    expect(codeOf(() => walked.check({ schema, document: parse(getIntrospectionQuery()), principal: null }))).toBe('ERR_QUERY_TOO_DEEP');
+  });
+
+  it('is what a cost budget charges: costOf gives the introspection cost', () => {
+    expect(limits.costOf({ schema, document: parse(getIntrospectionQuery()) })).toBe(1000);
+    expect(limits.costOf({ schema, document: parse(aliasedSchemas(24)) })).toBe(24_000);
+  });
+});
+
+describe('the source check and introspection', () => {
+  const reference = createOperationLimits(REFERENCE_LIMITS);
+
+  it('refuses aliased __schema selections before validation, with or without fragment spreads, and passes the standard query', () => {
+    const check = createSourceCheck(reference);
+    // Within gold's depth and alias limits, no spread: the scan alone finds two __schema names.
+    const short = '{ a: __schema { types { name } } b: __schema { types { name } } }';
+    expect(codeOf(() => check.check({ schema, source: short, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(codeOf(() => check.check({ schema, source: aliasedSchemas(24), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    const spreads = `${getIntrospectionQuery().replace('__schema {', 'a: __schema { ...S }\n b: __schema {')} fragment S on __Schema { types { name } }`;
+    expect(codeOf(() => check.check({ schema, source: spreads, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    // Remembered: the same refusal again costs a lookup.
+    expect(codeOf(() => check.check({ schema, source: short, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(check.stats().rememberedRefusals).toBe(1);
+    for (const [, text] of INTROSPECTIONS) {
+      for (const who of [null, bronze, gold]) expect(codeOf(() => check.check({ schema, source: text, principal: who }))).toBeNull();
+    }
+    // `__schema` as a string or a comment is not a selection.
+    expect(codeOf(() => check.check({ schema, source: '{ __type(name: "__schema") { name } } # __schema', principal: bronze }))).toBeNull();
+  });
+});
