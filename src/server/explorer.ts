@@ -70,10 +70,12 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /**
  * A `Host` header naming loopback: `localhost`, `127.x.x.x` or `[::1]`, with or without a port (a
- * loopback `HOST` setting is one of these). After DNS rebinding the browser connects to loopback
- * but still names the attacker's domain in `Host` (and `Origin`), so this is what tells it apart.
+ * loopback `HOST` setting is one of these), or the wildcard `0.0.0.0` / `[::]` the startup text
+ * prints with `HOST=0.0.0.0` (a browser reaches it on this machine). After DNS rebinding the browser
+ * connects to loopback but still names the attacker's domain in `Host` (and `Origin`), so this is
+ * what tells it apart: no domain name the attacker controls can be one of these.
  */
-const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|\[::\])(?::\d{1,5})?$/i;
 
 /** Whether the request's `Host` names loopback (see {@link LOOPBACK_HOST}). */
 export function isLoopbackHost(host: string | undefined): boolean {

@@ -137,7 +137,7 @@ describe('explorer page and dev token route', () => {
     const asset = await rawRequest(new URL('/explorer/explorer.js', server.url), { headers: { host: rebound.host } });
     expect([asset.status, JSON.parse(asset.body)]).toEqual([403, { error: 'loopback_host_only' }]);
     // Every loopback spelling of the Host still works (the existing tests use 127.0.0.1).
-    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'localhost']) {
+    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'localhost', `0.0.0.0:${port}`]) {
       const own = await rawRequest(tokenUrl, { method: 'POST', headers: { host, origin: `http://${host}`, 'content-type': 'application/json' }, body: '{"client":"acme-gold"}' });
       expect(own.status, host).toBe(200);
       expect((JSON.parse(own.body) as { access_token?: unknown }).access_token, host).toEqual(expect.any(String));
@@ -145,7 +145,7 @@ describe('explorer page and dev token route', () => {
       expect([ownPage.status, ownPage.contentType], host).toEqual([200, 'text/html; charset=utf-8']);
     }
     // Names that only look like loopback are refused.
-    for (const host of [`localhost.evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `evil.example@127.0.0.1:${port}`, `[::2]:${port}`]) {
+    for (const host of [`localhost.evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `evil.example@127.0.0.1:${port}`, `[::2]:${port}`, `0.0.0.0.evil.example:${port}`, `10.0.0.8:${port}`]) {
       const other = await rawRequest(tokenUrl, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{"client":"acme-gold"}' });
       expect(other.status, host).not.toBe(200);
       expect(other.body, host).not.toContain('access_token');
