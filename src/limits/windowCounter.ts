@@ -54,10 +54,27 @@ const COMMAND = 'allowClientsChargeWindows';
 
 type ChargeCommand = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 
+/**
+ * Most quota and budget counters held in this process's memory (about 290 bytes each with their
+ * hashed keys: 27.5 MB measured for 100,000). A user token's quotas are its own, and user names may cost nothing to
+ * create, so a flood of new users must not grow memory without end: past the bound the oldest
+ * counter goes. Dropping one resets only that caller's count in this process (on Redis the
+ * counts stay), and reaching it takes as many distinct callers as there are counters.
+ */
+export const MAX_MEMORY_COUNTERS = 100_000;
+
 /** Creates the counters on `store`, with `now` as the clock of the in-memory ones. */
-export function createWindowCounter(store: LimitStore, now: () => number): WindowCounter {
+export function createWindowCounter(store: LimitStore, now: () => number, maxCounters: number = MAX_MEMORY_COUNTERS): WindowCounter {
   const memory = new Map<string, { count: number; expires: number }>();
   let calls = 0;
+  // One step per new counter, never a sweep (expired counters go in the sweep below, every 1,024
+  // charges): the oldest first, as a Map iterates in insertion order.
+  const makeRoom = (): void => {
+    for (const key of memory.keys()) {
+      if (memory.size < maxCounters) break;
+      memory.delete(key);
+    }
+  };
 
   const chargeInMemory = (charges: readonly CounterCharge[], points: number): ChargeOutcome => {
     const at = now();
@@ -75,7 +92,11 @@ export function createWindowCounter(store: LimitStore, now: () => number): Windo
     return {
       admitted,
       counts: charges.map((charge, index) => {
-        const entry = entries[index] ?? { count: 0, expires: at + charge.ttlMs };
+        let entry = entries[index];
+        if (entry === undefined) {
+          makeRoom();
+          entry = { count: 0, expires: at + charge.ttlMs };
+        }
         entry.count += points;
         memory.set(charge.key, entry);
         return entry.count;
