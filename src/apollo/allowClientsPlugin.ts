@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { AuthContext } from '../auth/context.js';
 import { AccessError, type AllowClientsError } from '../errors.js';
 import { httpChallenge, toGraphQLError } from '../http/challenge.js';
@@ -94,16 +94,15 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           // Fail closed: a schema swapped behind our back is not served.
           if (enforcement === undefined) throw toGraphQLError(new Error('schema not prepared by applyAllowClients'));
           const { contextValue, operation, document } = requestContext;
-          if (operation === undefined) return; // Apollo answers this itself, before execution
           // Shared with the limit plugins, which answer the view's refusal too whichever runs first.
           const { state, viewErrors: errors } = startOperation(requestContext);
-          if (state === null) return;
           if (noView !== null) throw refusalError(noView, [noView.coordinate ?? ''], realmOf(contextValue));
           const [first] = errors ?? [];
           if (errors !== null && first !== undefined) {
             viewErrors = { thrown: first, all: errors };
             throw first;
           }
+          if (operation === undefined || state === null) return; // Apollo answers an unresolved operation itself
           if (enforcement.schemaView === 'caller') {
             const view = enforcement.viewOf(principalOf(contextValue));
             const selections = view.full ? [] : introspectionSelections(operation, document);
@@ -124,6 +123,18 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           if (noView !== null) {
             refuseWhole(requestContext, noView, noView.coordinate);
             return;
+          }
+          // Apollo Server refuses a GET mutation (405) before any didResolveOperation: a document
+          // naming what the caller's view lacks gets the view's 400 instead, as one naming what does
+          // not exist gets its validation errors, so the 405 never tells a hidden mutation apart.
+          if (requestContext.response.http.status === 405 && requestContext.request.http?.method === 'GET' && requestContext.document !== undefined) {
+            const refused = startOperation({ ...requestContext, document: requestContext.document }).viewErrors;
+            if (refused !== null) {
+              requestContext.response.body = { kind: 'single', singleResult: { errors: refused.map(formattedValidationError) } };
+              requestContext.response.http.status = 400;
+              requestContext.response.http.headers.delete('allow');
+              return;
+            }
           }
           if (introspected !== null && body.kind === 'single') {
             const data = body.singleResult.data;
@@ -154,6 +165,11 @@ function refuseWhole(requestContext: GraphQLRequestContextWillSendResponse<AuthC
   };
   requestContext.response.http.status = challenge.status;
   for (const [name, value] of Object.entries(challenge.headers)) requestContext.response.http.headers.set(name, value);
+}
+
+/** A view's validation error as Apollo Server sends its own: message, locations, code. */
+function formattedValidationError(error: GraphQLError): GraphQLFormattedError {
+  return { message: error.message, ...(error.locations === undefined ? {} : { locations: error.locations }), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
 }
 
 /** The view's errors of a request whose operation was started (by any of our plugins), if any. */

@@ -67,6 +67,8 @@ export function costBudgetPlugin<TContext extends AuthContext>(limiter: RateLimi
         // them have admitted it, and only an operation that runs is charged.
         async responseForOperation(requestContext) {
           const { operation, document, schema } = requestContext;
+          // No operation resolved: Apollo answers 400, nothing runs, nothing is charged.
+          if (operation === undefined || operation === null) return null;
           const principal = requestContext.contextValue.principal ?? null;
           // The cost the operation limits compare, with the request's variables (`first: $n` counts n).
           const cost = limits.costOf({ schema, document, operation, variables: requestContext.request.variables ?? null });

@@ -11,6 +11,9 @@ export { createAuthContext } from './createAuthContext.js';
 export type { AuthContextOptions, AuthContextFunction, ContextFunctionArgument } from './createAuthContext.js';
 export type { ContextSourceCheck } from './sourceCheckContext.js';
 
+// For your own plugins that refuse in didResolveOperation: the caller's view answers first
+export { viewRefusal } from './operationStart.js';
+
 // How a browser's GET with a bearer token passes CSRF prevention
 export { BEARER_CSRF_HEADERS } from './csrf.js';
 

@@ -44,6 +44,25 @@ export function startedOperation(requestContext: { readonly request: object }): 
   return started.get(requestContext.request);
 }
 
+/**
+ * The error to answer first, if the caller's view refuses the request's document: for a plugin of
+ * your own that refuses requests in `didResolveOperation` (Apollo Server runs every plugin's at
+ * once and answers the first error), so that its answer never tells a hidden field from one that
+ * does not exist. Null when the view admits the document (or views are off).
+ *
+ * @example
+ * ```ts
+ * async didResolveOperation(requestContext) {
+ *   const refused = viewRefusal(requestContext);
+ *   if (refused !== null) throw refused;
+ *   // ... your own checks
+ * }
+ * ```
+ */
+export function viewRefusal(requestContext: OperationRequest): GraphQLError | null {
+  return startOperation(requestContext).viewErrors?.[0] ?? null;
+}
+
 /** Decides the request's operation once (binding the decision to the context and logging its denials). */
 export function startOperation(requestContext: OperationRequest): OperationStart {
   const known = started.get(requestContext.request);
@@ -55,8 +74,24 @@ export function startOperation(requestContext: OperationRequest): OperationStart
 
 function decide({ schema, contextValue, document, operation }: OperationRequest): OperationStart {
   const enforcement = enforcementOf(schema);
-  if (enforcement === undefined || operation === undefined || operation === null) return NOTHING;
+  if (enforcement === undefined) return NOTHING;
   const principal = principalOf(contextValue);
+  if (operation === undefined || operation === null) {
+    // No operation resolved (an unknown or missing operation name): Apollo answers that, but only
+    // after the view, so that a document naming what the view lacks gets the view's errors, as one
+    // naming what does not exist gets Apollo's validation errors before operations are resolved.
+    if (enforcement.schemaView !== 'caller') return NOTHING;
+    let unresolvedView = null;
+    try {
+      unresolvedView = enforcement.viewOf(principal);
+    } catch (error) {
+      if (!(error instanceof AccessError)) throw error;
+      return { state: null, noView: error, viewErrors: null };
+    }
+    if (unresolvedView.full) return NOTHING;
+    const errors = callerViewErrors(unresolvedView, document).map(asValidationError);
+    return { state: null, noView: null, viewErrors: errors.length > 0 ? errors : null };
+  }
   let noView: AccessError | null = null;
   let view = null;
   if (enforcement.schemaView === 'caller') {

@@ -74,7 +74,10 @@ export function rateLimitPlugin<TContext extends AuthContext>(limiter: RateLimit
           if (started.viewErrors?.[0] !== undefined) throw started.viewErrors[0];
           if (started.noView !== null) return;
           const { contextValue: context, document, operation } = requestContext;
-          const counted = operation === undefined || operation === null ? 1 : points({ document, operation });
+          // No operation resolved: Apollo refuses the request (400) before anything runs, as it does
+          // a document that fails validation, which is not counted either.
+          if (operation === undefined || operation === null) return;
+          const counted = points({ document, operation });
           if (counted === 0) return;
           try {
             state = await limiter.consume({ principal: context.principal ?? null, address: address?.(context) ?? null, points: counted });

@@ -28,7 +28,10 @@ export interface RequestSourceInput {
  */
 export function readRequestSource(input: RequestSourceInput): RequestSource {
   if (input.method === 'GET' || input.method === 'HEAD') {
-    const target = input.url ?? '';
+    // A raw `#` in the request target starts a fragment, which URL parsers (Apollo Server's) drop.
+    const raw = input.url ?? '';
+    const hash = raw.indexOf('#');
+    const target = hash === -1 ? raw : raw.slice(0, hash);
     const start = target.indexOf('?');
     if (start === -1) return { query: null, operationName: null };
     const params = new URLSearchParams(target.slice(start + 1));

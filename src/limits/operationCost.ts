@@ -166,7 +166,8 @@ export function computeOperationCost(
 
 /**
  * Counts the `__schema` selections an operation runs: aliases, inline fragments and each spread of
- * a fragment count (a fragment spread twice counts twice), as execution would answer them.
+ * a fragment count (a fragment spread twice counts twice), as execution would answer them; and,
+ * inside each, every field selected again under another name counts as one more.
  * Fragments are counted once per call, so nested spreads stay linear. An unknown fragment or a
  * cycle counts nothing: validation refuses the document before anything runs, with its own message.
  */
@@ -177,7 +178,7 @@ export function countSchemaSelections(operation: OperationDefinitionNode, fragme
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         // `__schema` is valid at the root only; below, validation refuses it, so stop at fields.
-        if (selection.name.value === '__schema') count += 1;
+        if (selection.name.value === '__schema') count += 1 + (selection.selectionSet === undefined ? 0 : repeatsIn(selection.selectionSet));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         count += countIn(selection.selectionSet);
       } else {
@@ -195,6 +196,68 @@ export function countSchemaSelections(operation: OperationDefinitionNode, fragme
     const count = countIn(fragment.selectionSet);
     fragmentCounts.set(name, count);
     return count;
+  };
+  // Inside `__schema`, a field selected again under another name (`a: types { … } b: types { … }`)
+  // is answered again: each such repeat counts as one more `__schema` (the standard introspection
+  // query has none). Linear in the document: each fragment is read once.
+  const shallowKeys = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
+  const deepRepeats = new Map<string, number>();
+  const keysOf = (selectionSet: SelectionSetNode, into: Map<string, Set<string>>, inside: Set<string>): void => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const keys = into.get(selection.name.value) ?? new Set<string>();
+        keys.add(selection.alias?.value ?? selection.name.value);
+        into.set(selection.name.value, keys);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        keysOf(selection.selectionSet, into, inside);
+      } else {
+        for (const [name, keys] of fragmentKeys(selection.name.value, inside)) {
+          const merged = into.get(name) ?? new Set<string>();
+          for (const key of keys) merged.add(key);
+          into.set(name, merged);
+        }
+      }
+    }
+  };
+  const fragmentKeys = (name: string, inside: Set<string>): ReadonlyMap<string, ReadonlySet<string>> => {
+    const known = shallowKeys.get(name);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    if (fragment === undefined || inside.has(name)) return new Map();
+    inside.add(name);
+    const keys = new Map<string, Set<string>>();
+    keysOf(fragment.selectionSet, keys, inside);
+    inside.delete(name);
+    shallowKeys.set(name, keys);
+    return keys;
+  };
+  const repeatsIn = (selectionSet: SelectionSetNode): number => {
+    const keys = new Map<string, Set<string>>();
+    keysOf(selectionSet, keys, new Set());
+    let repeats = 0;
+    for (const names of keys.values()) repeats += names.size - 1;
+    const below = (set: SelectionSetNode): void => {
+      for (const selection of set.selections) {
+        if (selection.kind === Kind.FIELD) {
+          if (selection.selectionSet !== undefined) repeats += repeatsIn(selection.selectionSet);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          below(selection.selectionSet);
+        } else {
+          repeats += fragmentRepeats(selection.name.value);
+        }
+      }
+    };
+    below(selectionSet);
+    return repeats;
+  };
+  const fragmentRepeats = (name: string): number => {
+    const known = deepRepeats.get(name);
+    if (known !== undefined) return known;
+    deepRepeats.set(name, 0); // a cycle counts nothing: validation refuses it
+    const fragment = fragments.get(name);
+    const repeats = fragment === undefined ? 0 : repeatsIn(fragment.selectionSet);
+    deepRepeats.set(name, repeats);
+    return repeats;
   };
   return countIn(operation.selectionSet);
 }

@@ -57,8 +57,8 @@ type ChargeCommand = (numberOfKeys: number, ...args: (string | number)[]) => Pro
 /**
  * Most quota and budget counters held in this process's memory (about 290 bytes each with their
  * hashed keys: 27.5 MB measured for 100,000). A user token's quotas are its own, and user names may cost nothing to
- * create, so a flood of new users must not grow memory without end: past the bound the oldest
- * counter goes. Dropping one resets only that caller's count in this process (on Redis the
+ * create, so a flood of new users must not grow memory without end: past the bound the least
+ * recently used counter goes (a caller that keeps calling keeps its count). Dropping one resets only that caller's count in this process (on Redis the
  * counts stay), and reaching it takes as many distinct callers as there are counters.
  */
 export const MAX_MEMORY_COUNTERS = 100_000;
@@ -68,7 +68,8 @@ export function createWindowCounter(store: LimitStore, now: () => number, maxCou
   const memory = new Map<string, { count: number; expires: number }>();
   let calls = 0;
   // One step per new counter, never a sweep (expired counters go in the sweep below, every 1,024
-  // charges): the oldest first, as a Map iterates in insertion order.
+  // charges): the least recently used first, as a Map iterates in insertion order and a counter in
+  // use is moved to its end.
   const makeRoom = (): void => {
     for (const key of memory.keys()) {
       if (memory.size < maxCounters) break;
@@ -84,7 +85,11 @@ export function createWindowCounter(store: LimitStore, now: () => number, maxCou
     }
     const entries = charges.map((charge) => {
       const entry = memory.get(charge.key);
-      return entry !== undefined && entry.expires > at ? entry : undefined;
+      if (entry === undefined || entry.expires <= at) return undefined;
+      // Least recently used first out: a counter in use moves to the end of the Map's order.
+      memory.delete(charge.key);
+      memory.set(charge.key, entry);
+      return entry;
     });
     const counts = entries.map((entry) => entry?.count ?? 0);
     const admitted = charges.every((charge, index) => (counts[index] as number) + points <= charge.limit);

@@ -6,6 +6,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { AuthContext } from '../index.js';
+import { viewRefusal } from '../apollo/index.js';
 
 /** The code of a refused subscription. */
 export const SUBSCRIPTIONS_NOT_SUPPORTED = 'SUBSCRIPTIONS_NOT_SUPPORTED';
@@ -20,8 +21,11 @@ export function refuseSubscriptionsPlugin(): ApolloServerPlugin<AuthContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation }) {
-          if (operation?.operation !== 'subscription') return;
+        async didResolveOperation(requestContext) {
+          // The caller's view first: a document naming what it lacks is answered as one naming nothing.
+          const refused = viewRefusal(requestContext);
+          if (refused !== null) throw refused;
+          if (requestContext.operation?.operation !== 'subscription') return;
           throw new GraphQLError('Subscriptions are not supported by this API: send a query or a mutation', {
             extensions: { code: SUBSCRIPTIONS_NOT_SUPPORTED, http: { status: 400 } },
           });

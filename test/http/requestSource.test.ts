@@ -9,6 +9,14 @@ describe('readRequestSource', () => {
     expect(readRequestSource({ method: 'GET', url: '/graphql?query=%E0%A4%A', body: undefined }).query).toBe('\uFFFD%A');
   });
 
+  it('reads a raw # in a GET target as URL parsers do (Apollo Server among them): the fragment is not the query', () => {
+    for (const url of ['/graphql?query={ a { b { c } } }#{ d }', '/graphql?query={ a }&operationName=A#&query={ deep }', '/graphql#?query={ a }']) {
+      const parsed = new URL(url, 'http://127.0.0.1').searchParams;
+      expect(readRequestSource({ method: 'GET', url, body: undefined })).toEqual({ query: parsed.get('query'), operationName: parsed.get('operationName') });
+    }
+    expect(readRequestSource({ method: 'GET', url: '/graphql?query={ a }#x', body: undefined }).query).toBe('{ a }');
+  });
+
   it('reads a POST from its JSON body, never from its query string', () => {
     expect(readRequestSource({ method: 'POST', url: '/graphql?query=%7B%20x%20%7D', body: { query: '{ a }', operationName: 'A' } })).toEqual({ query: '{ a }', operationName: 'A' });
     expect(readRequestSource({ method: 'POST', url: '/graphql?query=%7B%20x%20%7D', body: '{ a }' })).toEqual({ query: null, operationName: null });

@@ -97,6 +97,23 @@ describe('the cost of introspection', () => {
     expect(codeOf(() => reference.check({ schema, document: parse(aliasedTypes(5)), principal: bronze }))).toBeNull();
   });
 
+  it('counts a field selected again under another name inside __schema as one more __schema (attack 3, G6), through fragments too, and stays linear', () => {
+    const reference = createOperationLimits(REFERENCE_LIMITS);
+    const refused = (text: string, who: Principal = gold): string | null => codeOf(() => reference.check({ schema, document: parse(text), principal: who }));
+    expect(refused('{ __schema { a: types { name } b: types { name } } }')).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(refused('{ __schema { types { a: fields { name } b: fields { name } } } }', bronze)).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(refused('{ __schema { types { ...T } t2: types { name } } } fragment T on __Type { name }')).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(refused('{ __schema { ...S } } fragment S on __Schema { a: types { name } b: types { kind } }')).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    // The same field twice under one name is answered once (merged): not a repeat.
+    expect(refused('{ __schema { types { name } types { kind } } }')).toBeNull();
+    for (const [, text] of INTROSPECTIONS) expect(refused(text, bronze)).toBeNull();
+    // A fragment chain inside __schema that doubles at each level is read once per fragment.
+    const levels = 40;
+    const chain = Array.from({ length: levels }, (_, index) => `fragment F${index} on __Type { ofType { ...F${index + 1} ...F${index + 1} } }`).join(' ');
+    const bomb = `{ __schema { types { ...F0 } } } ${chain} fragment F${levels} on __Type { name }`;
+    expect(refused(bomb)).not.toBe('ERR_TOO_MANY_INTROSPECTIONS');
+  });
+
   it('takes introspectionCost and schemaIntrospections as options, and checks them', () => {
     const cheaper = createOperationLimits({ costModel: { introspectionCost: 10 }, schemaIntrospections: 3 });
     expect(costOf(cheaper, aliasedSchemas(3))).toBe(30);

@@ -9,7 +9,19 @@ describe('in-memory window counters', () => {
   const now = (): number => 1_800_000_000_000;
   const charge = (key: string) => ({ key, limit: 5, ttlMs: 86_400_000 });
 
-  it('keep at most their bound, dropping the oldest counter, and keep counting the others', async () => {
+  it('keep a caller in use: an exhausted quota is not reset by a flood of new callers', async () => {
+    const counters = createWindowCounter(store, now, 100);
+    await counters.charge([charge('bronze')], 5);
+    for (let index = 0; index < 1_000; index += 1) {
+      await counters.charge([charge(`flood-${index}`)], 1);
+      // bronze keeps asking, and is refused each time: its counter stays in use.
+      if (index % 50 === 0) expect(await counters.charge([charge('bronze')], 1)).toEqual({ admitted: false, counts: [5] });
+    }
+    expect(await counters.charge([charge('bronze')], 1)).toEqual({ admitted: false, counts: [5] });
+    expect(counters.size()).toBe(100);
+  });
+
+  it('keep at most their bound, dropping the least recently used counter, and keep counting the others', async () => {
     const counters = createWindowCounter(store, now, 100);
     await counters.charge([charge('first')], 5);
     for (let index = 0; index < 1_000; index += 1) await counters.charge([charge(`user-${index}`)], 1);

@@ -42,7 +42,8 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
     reject = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject' }), { logger });
     production = await createReferenceServer(configFor({ AUTHZ_MODE: 'reject', GRAPHQL_INTROSPECTION: 'false' }), { logger });
     const capture = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
-    logged = await createReferenceServer(configFor({}), { logger: capture });
+    // Without views: with them, a caller whose view has no Subscription gets the view's answer (below).
+    logged = await createReferenceServer(configFor({ AUTHZ_SCHEMA_VIEW: 'full' }), { logger: capture });
     limited = await createReferenceServer(configFor({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW: '3600' }), { logger });
   });
   afterAll(async () => {
@@ -143,6 +144,16 @@ describe('hostile callers: a caller learns nothing of what it may not see (issue
       const written = lines.slice(before);
       expect(written.filter((line) => line.level >= 50)).toEqual([]);
       expect(written.some((line) => line.err?.stack !== undefined)).toBe(false);
+    });
+
+    it("with views on, answers every subscription as the caller's view has it: no Subscription type, one 400 whatever the names", async () => {
+      const NO_SUBSCRIPTION = {
+        errors: [{ message: 'Schema is not configured to execute subscription operation.', locations: [{ line: 1, column: 1 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
+      };
+      for (const query of ['subscription { orderPlaced { id } }', 'subscription { apiInfo }']) {
+        const answer = await ask('acme-gold', query, filter);
+        expect([answer.status, answer.body]).toEqual([400, NO_SUBSCRIPTION]);
+      }
     });
 
     it('answers a subscription in a GET with a 4xx and a code too (Apollo: GET serves queries only)', async () => {

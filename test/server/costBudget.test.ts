@@ -83,6 +83,25 @@ describe('cost budget and quotas in the reference server', () => {
     expect(costOf(bigger)['remaining']).toBe(BUDGET - (cost['requested'] ?? 0) - (costOf(bigger)['requested'] ?? 0));
   });
 
+  it('answers an operation name the document lacks with 400 OPERATION_RESOLUTION_FAILURE, not a 500, counted once and charged nothing (attack 3, G5)', async () => {
+    const partner = token('cost-unresolved');
+    const before = await postGraphQL(server.url, '{ hits }', { token: partner });
+    const spent = costOf(before)['requested'] ?? 0;
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${partner}` },
+      body: JSON.stringify({ query: 'query A { hits } mutation B { one }', operationName: 'Nope' }),
+    });
+    const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[]; extensions?: unknown };
+    expect(response.status).toBe(400);
+    expect(body.errors?.map((error) => error.extensions?.code)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    expect(body.extensions).toBeUndefined();
+    // Counted once (at the HTTP edge): the window went from 99 to 98.
+    expect(response.headers.get('ratelimit')).toMatch(/^"default";r=98;/);
+    const after = await postGraphQL(server.url, '{ hits }', { token: partner });
+    expect(costOf(after)['remaining']).toBe(BUDGET - spent - (costOf(after)['requested'] ?? 0));
+  });
+
   it('charges the cost with the request\'s variables: first: $n costs what n items cost', async () => {
     const partner = token('cost-variables');
     const ask = (n: number) => postGraphQLWith(server.url, 'query Items($n: Int) { items(first: $n) { a b c } }', { n }, partner);

@@ -52,6 +52,29 @@ describe('schema views leave no oracle in limits, mutations or suggestions (atta
     return { status: response.status, text, remaining: remaining === undefined ? null : Number(remaining), body: JSON.parse(text) as Answer['body'] };
   }
 
+  /** A POST with `operationName`, or a GET (query string), from `caller`. */
+  async function send(caller: DevCaller | null, query: string, options: { operationName?: string; get?: boolean; target?: ReferenceServer } = {}): Promise<Answer> {
+    const target = options.target ?? server;
+    const headers: Record<string, string> = options.get === true ? {} : { 'content-type': 'application/json' };
+    if (caller !== null) headers['authorization'] = `Bearer ${callers.tokens[caller]}`;
+    const params = { query, ...(options.operationName === undefined ? {} : { operationName: options.operationName }) };
+    const response =
+      options.get === true
+        ? await fetch(`${target.url}?${new URLSearchParams(params).toString()}`, { headers })
+        : await fetch(target.url, { method: 'POST', headers, body: JSON.stringify(params) });
+    const text = await response.text();
+    return { status: response.status, text, remaining: null, body: JSON.parse(text) as Answer['body'] };
+  }
+
+  /** `send` of a hidden and of a nonexistent variant: equal answers, name for name. */
+  async function expectSentAlike(caller: DevCaller | null, hidden: string, missing: string, names: readonly [string, string][], options: Parameters<typeof send>[2] = {}): Promise<Answer> {
+    const [one, other] = [await send(caller, hidden, options), await send(caller, missing, options)];
+    let expected = JSON.stringify(other.body);
+    for (const [hiddenName, missingName] of names) expected = expected.replaceAll(missingName, hiddenName);
+    expect([one.status, one.body]).toEqual([other.status, JSON.parse(expected)]);
+    return one;
+  }
+
   /** The answer to `hidden` equals the answer to `missing` with the nonexistent name put back. */
   async function expectAlike(caller: DevCaller | null, hidden: string, missing: string, names: readonly [string, string][], target: ReferenceServer = server): Promise<Answer> {
     const [one, other] = [await ask(caller, hidden, target), await ask(caller, missing, target)];
@@ -114,5 +137,31 @@ describe('schema views leave no oracle in limits, mutations or suggestions (atta
     expect(await count('wholesalePrise { amount }')).toEqual(['Cannot query field "wholesalePrise" on type "Product".']);
     const fragment = await ask('initech-bronze', '{ search(text: "drill") { ... on PartnerOfer { title } } }', production);
     expect(fragment.body.errors?.map((error) => error.message)).toEqual(['Unknown type "PartnerOfer".']);
+  });
+
+  it('G1 (attack 3): an operation name the document lacks gets the view errors first, as for a nonexistent field', async () => {
+    for (const operationName of ['Nope', undefined]) {
+      const two = (leaf: string): string => `query A { products { ${leaf} } } query B { apiInfo }`;
+      const answer = await expectSentAlike('initech-bronze', operationName === undefined ? two('stock') : '{ products { stock } }', operationName === undefined ? two('stok') : '{ products { stok } }', [['stock', 'stok']], operationName === undefined ? {} : { operationName });
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    }
+    await expectSentAlike(null, '{ products { wholesalePrice { amount } } }', '{ products { wholesalePrize { amount } } }', [['wholesalePrice', 'wholesalePrize']], { operationName: 'Nope', target: anonymous });
+    // With nothing hidden named, Apollo's own answer stands.
+    const plain = await send('initech-bronze', '{ apiInfo }', { operationName: 'Nope' });
+    expect([plain.status, plain.body.errors?.[0]?.extensions?.['code']]).toEqual([400, 'OPERATION_RESOLUTION_FAILURE']);
+  });
+
+  it('G3 (attack 3): a GET mutation naming what the view lacks gets the view 400, not the 405 of a GET mutation', async () => {
+    await expectSentAlike('initech-bronze', 'mutation { placeOrder(input: { lines: [] }) { id } }', 'mutation { placeOrdr(input: { lines: [] }) { id } }', [['placeOrder', 'placeOrdr']], { get: true });
+    const silver = await expectSentAlike('globex-silver', 'mutation { addToWishlist(productId: "p") { id } }', 'mutation { addToWishlst(productId: "p") { id } }', [['addToWishlist', 'addToWishlst']], { get: true });
+    expect(silver.status).toBe(400);
+    // A mutation in the caller's view over GET is still 405.
+    expect((await send('globex-silver', 'mutation { placeOrder(input: { lines: [] }) { id } }', { get: true })).status).toBe(405);
+  });
+
+  it('G4 (attack 3): a subscription naming a hidden type is answered as one naming a nonexistent type', async () => {
+    await expectSentAlike('initech-bronze', 'subscription { a { ... on PartnerOffer { id } } }', 'subscription { a { ... on PartnerOfer { id } } }', [['PartnerOffer', 'PartnerOfer']]);
+    await expectSentAlike('initech-bronze', 'subscription($v: PlaceOrderInput) { a(v: $v) }', 'subscription($v: PlaceOrderInpt) { a(v: $v) }', [['PlaceOrderInput', 'PlaceOrderInpt']]);
   });
 });
