@@ -81,15 +81,28 @@ export function rewordedErrors(view: SchemaView, full: GraphQLSchema, document: 
   // Compared without their suggestions: a server hiding schema details (Apollo Server's
   // hideSchemaDetailsFromClientErrors) has already cut them from `errors`.
   const keyOf = (error: GraphQLError): string => `${withoutSuggestion(error.message)}\u0000${JSON.stringify(error.locations ?? [])}`;
-  const fullErrors = validate(full, document, specifiedRules);
+  // Uncapped here (a document's errors are bounded by its tokens): `errors` stopped at graphql-js's
+  // cap over the server's rules too, so what it lacks cannot be told from what it has.
+  const fullErrors = validate(full, document, specifiedRules, { maxErrors: UNCAPPED });
   const fromSpecifiedRules = new Set(fullErrors.map(keyOf));
   const given = new Map(errors.map((error) => [keyOf(error), error.message]));
   // Suggestions are hidden when an error that had one in the full schema came without it: the view's errors then go without theirs too.
   const hideSuggestions = fullErrors.some((error) => SUGGESTION.test(error.message) && given.has(keyOf(error)) && !SUGGESTION.test(given.get(keyOf(error)) ?? ''));
-  const viewErrors = callerViewErrors(view, document).map((error) => (hideSuggestions && SUGGESTION.test(error.message) ? withMessage(error, withoutSuggestion(error.message)) : error));
-  const reworded = [...viewErrors, ...errors.filter((error) => !fromSpecifiedRules.has(keyOf(error)))];
-  return reworded.length > 0 ? reworded : errors;
+  const viewErrors = [...missingRootTypes(view.schema, document), ...validate(view.schema, document, specifiedRules, { maxErrors: UNCAPPED })].map((error) =>
+    hideSuggestions && SUGGESTION.test(error.message) ? withMessage(error, withoutSuggestion(error.message)) : error,
+  );
+  const capped = errors.some((error) => error.message === ABORTED);
+  const reworded = [...viewErrors, ...errors.filter((error) => error.message !== ABORTED && !fromSpecifiedRules.has(keyOf(error)))];
+  if (reworded.length === 0) return errors;
+  // graphql-js's cap, applied to the view's errors and the server's together: the same list whether
+  // a name is hidden (valid in the full schema) or does not exist (an error there too).
+  return capped || reworded.length > MAX_ERRORS ? [...reworded.slice(0, MAX_ERRORS), new GraphQLError(ABORTED)] : reworded;
 }
+
+/** graphql-js's default `maxErrors` of validation, and the error it ends a capped list with. */
+const MAX_ERRORS = 100;
+const ABORTED = 'Too many validation errors, error limit reached. Validation aborted.';
+const UNCAPPED = 100_000;
 
 /** graphql-js's suggestion at the end of a message, as Apollo Server's DisableSuggestions plugin cuts it. */
 const SUGGESTION = / ?Did you mean(.+?)\?$/;

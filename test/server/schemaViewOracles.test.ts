@@ -164,4 +164,14 @@ describe('schema views leave no oracle in limits, mutations or suggestions (atta
     await expectSentAlike('initech-bronze', 'subscription { a { ... on PartnerOffer { id } } }', 'subscription { a { ... on PartnerOfer { id } } }', [['PartnerOffer', 'PartnerOfer']]);
     await expectSentAlike('initech-bronze', 'subscription($v: PlaceOrderInput) { a(v: $v) }', 'subscription($v: PlaceOrderInpt) { a(v: $v) }', [['PlaceOrderInput', 'PlaceOrderInpt']]);
   });
+
+  it("G2 (attack 3): with introspection off, graphql-js's 100-error cap gives a hidden name the list a nonexistent one gets", async () => {
+    const filler = Array.from({ length: 99 }, (_, index) => `zq${index}`).join(' ');
+    const capped = (name: string): string => `{ products { ${filler} ${name} } __type(name: "X") { name } }`;
+    const answer = await expectAlike('initech-bronze', capped('stock'), capped('stok'), [['stock', 'stok']], production);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toHaveLength(101);
+    expect(answer.body.errors?.at(-1)?.message).toBe('Too many validation errors, error limit reached. Validation aborted.');
+    await expectAlike('initech-bronze', capped('wholesalePrice { amount }'), capped('wholesalePrise { amount }'), [['wholesalePrice', 'wholesalePrise']], production);
+  });
 });
