@@ -7,7 +7,7 @@ import { realmOf, refuseRealmOption } from './realm.js';
 import { enforcementOf } from '../directives/enforcement.js';
 import { principalOf, stateOf } from '../directives/requestState.js';
 import { startedOperation, startOperation } from './operationStart.js';
-import { introspectionSelections, introspectView, rewordedErrors } from '../directives/callerView.js';
+import { introspectionSelections, introspectView, rewordedErrors, viewErrorsAsServerWould } from '../directives/callerView.js';
 import { refusalError, withheldRefusal, withoutRepeatedDenials } from '../directives/completeResult.js';
 
 /**
@@ -130,7 +130,9 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           if (requestContext.response.http.status === 405 && requestContext.request.http?.method === 'GET' && requestContext.document !== undefined) {
             const refused = startOperation({ ...requestContext, document: requestContext.document }).viewErrors;
             if (refused !== null) {
-              requestContext.response.body = { kind: 'single', singleResult: { errors: refused.map(formattedValidationError) } };
+              // Written after formatError: suggestions are cut here when the server cuts Apollo's.
+              const errors = viewErrorsAsServerWould(requestContext.schema, refused);
+              requestContext.response.body = { kind: 'single', singleResult: { errors: errors.map(formattedValidationError) } };
               requestContext.response.http.status = 400;
               requestContext.response.http.headers.delete('allow');
               return;

@@ -54,7 +54,18 @@ export function touchesHiddenPart(view: SchemaView, document: DocumentNode, deci
  * that does not exist, suggestions included (they come from the view).
  */
 export function callerViewErrors(view: SchemaView, document: DocumentNode): readonly GraphQLError[] {
-  return [...missingRootTypes(view.schema, document), ...validate(view.schema, document, specifiedRules)];
+  return capErrors([...missingRootTypes(view.schema, document), ...validate(view.schema, document, specifiedRules)]);
+}
+
+/**
+ * graphql-js's cap on a list of validation errors, wherever they come from: at most 100, then its
+ * "Too many validation errors" error last, so that lists made of parts (the view's, the server's
+ * rules', a missing root type) end alike whichever part is longer.
+ */
+function capErrors(errors: readonly GraphQLError[], alreadyCapped = false): readonly GraphQLError[] {
+  const kept = errors.filter((error) => error.message !== ABORTED);
+  const capped = alreadyCapped || kept.length < errors.length || kept.length > MAX_ERRORS;
+  return capped ? [...kept.slice(0, MAX_ERRORS), new GraphQLError(ABORTED)] : kept;
 }
 
 /**
@@ -81,28 +92,43 @@ export function rewordedErrors(view: SchemaView, full: GraphQLSchema, document: 
   // Compared without their suggestions: a server hiding schema details (Apollo Server's
   // hideSchemaDetailsFromClientErrors) has already cut them from `errors`.
   const keyOf = (error: GraphQLError): string => `${withoutSuggestion(error.message)}\u0000${JSON.stringify(error.locations ?? [])}`;
-  // Uncapped here (a document's errors are bounded by its tokens): `errors` stopped at graphql-js's
-  // cap over the server's rules too, so what it lacks cannot be told from what it has.
-  const fullErrors = validate(full, document, specifiedRules, { maxErrors: UNCAPPED });
+  // Capped as Apollo Server's own pass is (an uncapped pass is quadratic in overlapping fields):
+  // `errors`' specified-rule errors are a prefix of these, in document order.
+  const fullErrors = validate(full, document, specifiedRules);
   const fromSpecifiedRules = new Set(fullErrors.map(keyOf));
   const given = new Map(errors.map((error) => [keyOf(error), error.message]));
   // Suggestions are hidden when an error that had one in the full schema came without it: the view's errors then go without theirs too.
-  const hideSuggestions = fullErrors.some((error) => SUGGESTION.test(error.message) && given.has(keyOf(error)) && !SUGGESTION.test(given.get(keyOf(error)) ?? ''));
-  const viewErrors = [...missingRootTypes(view.schema, document), ...validate(view.schema, document, specifiedRules, { maxErrors: UNCAPPED })].map((error) =>
-    hideSuggestions && SUGGESTION.test(error.message) ? withMessage(error, withoutSuggestion(error.message)) : error,
-  );
+  const evidence = fullErrors.find((error) => SUGGESTION.test(error.message) && given.has(keyOf(error)));
+  if (evidence !== undefined) suggestionsHidden.set(full, !SUGGESTION.test(given.get(keyOf(evidence)) ?? ''));
+  const hideSuggestions = suggestionsHidden.get(full) === true;
+  const viewErrors = callerViewErrors(view, document).map((error) => (hideSuggestions ? withoutSuggestions(error) : error));
   const capped = errors.some((error) => error.message === ABORTED);
   const reworded = [...viewErrors, ...errors.filter((error) => error.message !== ABORTED && !fromSpecifiedRules.has(keyOf(error)))];
   if (reworded.length === 0) return errors;
-  // graphql-js's cap, applied to the view's errors and the server's together: the same list whether
-  // a name is hidden (valid in the full schema) or does not exist (an error there too).
-  return capped || reworded.length > MAX_ERRORS ? [...reworded.slice(0, MAX_ERRORS), new GraphQLError(ABORTED)] : reworded;
+  // graphql-js's cap over the view's errors and the server's together: the same list whether a name
+  // is hidden (valid in the full schema) or does not exist (an error there too).
+  return capErrors(reworded, capped);
+}
+
+/**
+ * Whether the server cuts graphql-js's suggestions from validation errors (Apollo Server's
+ * `hideSchemaDetailsFromClientErrors`), as last seen on a failed validation of the schema; unknown
+ * until then, taken as yes (see {@link viewErrorsAsServerWould}).
+ */
+const suggestionsHidden = new WeakMap<GraphQLSchema, boolean>();
+
+/** A view's errors answered outside Apollo's validation (after `formatError`), with suggestions cut when the server cuts them. */
+export function viewErrorsAsServerWould(full: GraphQLSchema, errors: readonly GraphQLError[]): readonly GraphQLError[] {
+  return suggestionsHidden.get(full) === false ? errors : errors.map(withoutSuggestions);
+}
+
+function withoutSuggestions(error: GraphQLError): GraphQLError {
+  return SUGGESTION.test(error.message) ? withMessage(error, withoutSuggestion(error.message)) : error;
 }
 
 /** graphql-js's default `maxErrors` of validation, and the error it ends a capped list with. */
 const MAX_ERRORS = 100;
 const ABORTED = 'Too many validation errors, error limit reached. Validation aborted.';
-const UNCAPPED = 100_000;
 
 /** graphql-js's suggestion at the end of a message, as Apollo Server's DisableSuggestions plugin cuts it. */
 const SUGGESTION = / ?Did you mean(.+?)\?$/;

@@ -174,4 +174,19 @@ describe('schema views leave no oracle in limits, mutations or suggestions (atta
     expect(answer.body.errors?.at(-1)?.message).toBe('Too many validation errors, error limit reached. Validation aborted.');
     await expectAlike('initech-bronze', capped('wholesalePrice { amount }'), capped('wholesalePrise { amount }'), [['wholesalePrice', 'wholesalePrise']], production);
   });
+
+  it('H2 (attack 4): a missing root type ahead of a capped list ends it as the list of a nonexistent name', async () => {
+    const many = (name: string): string => `subscription S { __typename } query Q { products { ${Array.from({ length: 100 }, () => name).join(' ')} } }`;
+    const answer = await expectSentAlike('globex-silver', many('stock'), many('stick'), [['stock', 'stick']], { operationName: 'Q' });
+    expect(answer.body.errors).toHaveLength(101);
+    expect(answer.body.errors?.at(-1)?.message).toBe('Too many validation errors, error limit reached. Validation aborted.');
+  });
+
+  it('H1 (attack 4): with introspection off, a GET mutation refused by the view carries no suggestion, as a nonexistent name', async () => {
+    const probe = (name: string): string => `mutation M { __typename } query Q { ${name} { id } }`;
+    for (const caller of ['globex-silver', 'initech-bronze'] as const) {
+      const answer = await expectSentAlike(caller, probe('allOrders'), probe('allOrdrs'), [['allOrders', 'allOrdrs']], { get: true, operationName: 'M', target: production });
+      expect(answer.text).not.toContain('Did you mean');
+    }
+  });
 });
