@@ -53,8 +53,6 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
       }
     },
     async requestDidStart() {
-      // The view's validation errors of this request, the first of them thrown from didResolveOperation.
-      let viewErrors: { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null = null;
       let introspected: Record<string, unknown> | null = null;
       // The refusal of a caller that may read no Query field (it has no view), or null.
       let noView: AccessError | null = null;
@@ -97,11 +95,8 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
           // Shared with the limit plugins, which answer the view's refusal too whichever runs first.
           const { state, viewErrors: errors } = startOperation(requestContext);
           if (noView !== null) throw refusalError(noView, [noView.coordinate ?? ''], realmOf(contextValue));
-          const [first] = errors ?? [];
-          if (errors !== null && first !== undefined) {
-            viewErrors = { thrown: first, all: errors };
-            throw first;
-          }
+          // The first of the view's errors; didEncounterErrors puts the others after it.
+          if (errors?.[0] !== undefined) throw errors[0];
           if (operation === undefined || state === null) return; // Apollo answers an unresolved operation itself
           if (enforcement.schemaView === 'caller') {
             const view = enforcement.viewOf(principalOf(contextValue));
@@ -113,10 +108,8 @@ export function allowClientsPlugin<TContext extends AuthContext>(...unexpected: 
         async didEncounterErrors(requestContext) {
           // didResolveOperation can throw one error; a document with several hidden names has several.
           // The first may have been thrown by a limit plugin (the same error object, from startOperation).
-          viewErrors ??= viewErrorsOf(requestContext);
-          if (viewErrors !== null && requestContext.errors[0] === viewErrors.thrown) {
-            (requestContext.errors as GraphQLError[]).splice(0, 1, ...viewErrors.all);
-          }
+          const all = startedOperation(requestContext)?.viewErrors;
+          if (all !== null && all !== undefined && requestContext.errors[0] === all[0]) (requestContext.errors as GraphQLError[]).splice(0, 1, ...all);
         },
         async willSendResponse(requestContext) {
           const body = requestContext.response.body;
@@ -172,12 +165,4 @@ function refuseWhole(requestContext: GraphQLRequestContextWillSendResponse<AuthC
 /** A view's validation error as Apollo Server sends its own: message, locations, code. */
 function formattedValidationError(error: GraphQLError): GraphQLFormattedError {
   return { message: error.message, ...(error.locations === undefined ? {} : { locations: error.locations }), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
-}
-
-/** The view's errors of a request whose operation was started (by any of our plugins), if any. */
-function viewErrorsOf(requestContext: { readonly request: object }): { readonly thrown: GraphQLError; readonly all: readonly GraphQLError[] } | null {
-  const started = startedOperation(requestContext);
-  const all = started?.viewErrors ?? null;
-  const thrown = all?.[0];
-  return all === null || thrown === undefined ? null : { thrown, all };
 }

@@ -76,22 +76,6 @@ function decide({ schema, contextValue, document, operation }: OperationRequest)
   const enforcement = enforcementOf(schema);
   if (enforcement === undefined) return NOTHING;
   const principal = principalOf(contextValue);
-  if (operation === undefined || operation === null) {
-    // No operation resolved (an unknown or missing operation name): Apollo answers that, but only
-    // after the view, so that a document naming what the view lacks gets the view's errors, as one
-    // naming what does not exist gets Apollo's validation errors before operations are resolved.
-    if (enforcement.schemaView !== 'caller') return NOTHING;
-    let unresolvedView = null;
-    try {
-      unresolvedView = enforcement.viewOf(principal);
-    } catch (error) {
-      if (!(error instanceof AccessError)) throw error;
-      return { state: null, noView: error, viewErrors: null };
-    }
-    if (unresolvedView.full) return NOTHING;
-    const errors = callerViewErrors(unresolvedView, document).map(asValidationError);
-    return { state: null, noView: null, viewErrors: errors.length > 0 ? errors : null };
-  }
   let noView: AccessError | null = null;
   let view = null;
   if (enforcement.schemaView === 'caller') {
@@ -102,12 +86,15 @@ function decide({ schema, contextValue, document, operation }: OperationRequest)
       noView = error;
     }
   }
-  const state = startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
+  const state = operation === undefined || operation === null ? null : startRequest(enforcement, contextValue, operation, fragmentLookup(document), principal);
   if (view === null || view.full) return { state, noView, viewErrors: null };
+  // With no operation resolved (an unknown or missing operation name), Apollo answers that only
+  // after the view, so the document is always checked against the view: one naming what it lacks
+  // gets the view's errors, as one naming what does not exist got Apollo's validation errors.
   // graphql-js 16 does not check that the schema has the operation's root type: a view without a
   // Mutation type must answer a mutation as a schema without one would, whatever the fields.
-  const rootErrors = missingRootTypes(view.schema, document);
-  if (rootErrors.length === 0 && !touchesHiddenPart(view, document, state.decision)) return { state, noView, viewErrors: null };
+  const checked = state === null || missingRootTypes(view.schema, document).length > 0 || touchesHiddenPart(view, document, state.decision);
+  if (!checked) return { state, noView, viewErrors: null };
   const errors = callerViewErrors(view, document).map(asValidationError);
   return { state, noView, viewErrors: errors.length > 0 ? errors : null };
 }

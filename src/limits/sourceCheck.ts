@@ -106,8 +106,10 @@ export function createSourceCheck(limits: OperationLimits, options: SourceCheckO
     const scanned = scan(request.source, tokens);
     if (scanned.tokens > tokens) return { verdict: 'tokens', measured: scanned.tokens, limit: tokens };
     // Without fragment spreads, depth is at most the number of `{`, aliases the number of `:` and
-    // `__schema` selections the number of `__schema` names: within the limits, no parse is needed.
-    if (scanned.spreads === 0 && scanned.braces <= depth && scanned.colons <= aliases && scanned.schemas <= limits.schemaIntrospections) {
+    // `__schema` selections the number of `__schema` names (an alias inside one counts as another:
+    // with any `:` beside a `__schema`, parse): within the limits, no parse is needed.
+    const schemasBound = scanned.schemas === 0 || (scanned.colons === 0 && scanned.schemas <= limits.schemaIntrospections);
+    if (scanned.spreads === 0 && scanned.braces <= depth && scanned.colons <= aliases && schemasBound) {
       return { verdict: 'pass', measured: 0, limit: 0 };
     }
     let document: DocumentNode;

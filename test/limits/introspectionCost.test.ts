@@ -7,18 +7,14 @@
  */
 import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { accessKeyOf, createOperationLimits, createSourceCheck, DEFAULT_INTROSPECTION_COST, DEFAULT_LIMITS, DEFAULT_SCHEMA_INTROSPECTIONS, LimitError } from '../../src/index.js';
-import type { JsonValue, OperationLimits, Principal } from '../../src/index.js';
+import { createOperationLimits, createSourceCheck, DEFAULT_INTROSPECTION_COST, DEFAULT_LIMITS, DEFAULT_SCHEMA_INTROSPECTIONS } from '../../src/index.js';
+import type { OperationLimits, Principal } from '../../src/index.js';
 import { REFERENCE_LIMITS } from '../../src/server/abuseLimits.js';
-
-function principal(metadata: Record<string, JsonValue> | null, id: string): Principal {
-  const parts = { kind: 'machine' as const, client: { id, name: id, metadata }, scopes: [] };
-  return { ...parts, claims: {}, accessKey: accessKeyOf(parts) };
-}
+import { limitCodeOf, machinePrincipal } from '../helpers/limitCases.js';
 
 const schema = buildSchema('type Query { ping: Int items(first: Int): [Item!]! } type Item { id: ID name: String }');
-const gold = principal({ tier: 'gold' }, 'gold-app');
-const bronze = principal({ tier: 'bronze' }, 'bronze-app');
+const gold = machinePrincipal({ tier: 'gold' }, 'gold-app');
+const bronze = machinePrincipal({ tier: 'bronze' }, 'bronze-app');
 const INTROSPECTIONS = [
   ['getIntrospectionQuery()', getIntrospectionQuery()],
   [
@@ -29,16 +25,6 @@ const INTROSPECTIONS = [
 /** `n` aliased `__schema` selections, small ones (a few tokens each). */
 const aliasedSchemas = (n: number): string => `{ ${Array.from({ length: n }, (_, index) => `s${index}: __schema { types { name } }`).join(' ')} }`;
 const aliasedTypes = (n: number): string => `{ ${Array.from({ length: n }, (_, index) => `t${index}: __type(name: "Item") { fields { name } }`).join(' ')} }`;
-
-function codeOf(run: () => unknown): string | null {
-  try {
-    run();
-    return null;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LimitError);
-    return (error as LimitError).code;
-  }
-}
 
 const costOf = (limits: OperationLimits, text: string): number => limits.costOf({ schema, document: parse(text) });
 
@@ -73,7 +59,7 @@ describe('the cost of introspection', () => {
 
   it('passes the standard introspection query for every tier of the reference server, a bronze partner’s included', () => {
     const reference = createOperationLimits(REFERENCE_LIMITS);
-    for (const who of [null, bronze, gold, principal({ tier: 'internal' }, 'ops')]) {
+    for (const who of [null, bronze, gold, machinePrincipal({ tier: 'internal' }, 'ops')]) {
       for (const [, text] of INTROSPECTIONS) {
         expect(reference.check({ schema, document: parse(text), principal: who })).toBe(1000);
       }
@@ -84,22 +70,22 @@ describe('the cost of introspection', () => {
     const reference = createOperationLimits(REFERENCE_LIMITS);
     expect(DEFAULT_SCHEMA_INTROSPECTIONS).toBe(1);
     // Gold's cost limit (25,000) would admit 24: the count refuses them.
-    expect(codeOf(() => reference.check({ schema, document: parse(aliasedSchemas(24)), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
-    expect(codeOf(() => reference.check({ schema, document: parse(aliasedSchemas(2)), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
-    expect(codeOf(() => reference.check({ schema, document: parse(aliasedSchemas(7)), principal: bronze }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(aliasedSchemas(24)), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(aliasedSchemas(2)), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(aliasedSchemas(7)), principal: bronze }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     // A fragment spread twice runs its __schema twice.
     const twice = '{ ...S x: items { id } ...S } fragment S on Query { __schema { types { name } } }';
-    expect(codeOf(() => reference.check({ schema, document: parse(twice), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(twice), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     const inline = '{ ... on Query { __schema { types { name } } } __schema { queryType { name } } }';
-    expect(codeOf(() => reference.check({ schema, document: parse(inline), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(inline), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     // __type selections are bounded by their cost: 6 exceed the default cost limit, 5 fit.
-    expect(codeOf(() => reference.check({ schema, document: parse(aliasedTypes(6)), principal: bronze }))).toBe('ERR_QUERY_TOO_COSTLY');
-    expect(codeOf(() => reference.check({ schema, document: parse(aliasedTypes(5)), principal: bronze }))).toBeNull();
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(aliasedTypes(6)), principal: bronze }))).toBe('ERR_QUERY_TOO_COSTLY');
+    expect(limitCodeOf(() => reference.check({ schema, document: parse(aliasedTypes(5)), principal: bronze }))).toBeNull();
   });
 
   it('counts a field selected again under another name inside __schema as one more __schema (attack 3, G6), through fragments too, and stays linear', () => {
     const reference = createOperationLimits(REFERENCE_LIMITS);
-    const refused = (text: string, who: Principal = gold): string | null => codeOf(() => reference.check({ schema, document: parse(text), principal: who }));
+    const refused = (text: string, who: Principal = gold): string | null => limitCodeOf(() => reference.check({ schema, document: parse(text), principal: who }));
     expect(refused('{ __schema { a: types { name } b: types { name } } }')).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     expect(refused('{ __schema { types { a: fields { name } b: fields { name } } } }', bronze)).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     expect(refused('{ __schema { types { ...T } t2: types { name } } } fragment T on __Type { name }')).toBe('ERR_TOO_MANY_INTROSPECTIONS');
@@ -117,10 +103,10 @@ describe('the cost of introspection', () => {
   it('takes introspectionCost and schemaIntrospections as options, and checks them', () => {
     const cheaper = createOperationLimits({ costModel: { introspectionCost: 10 }, schemaIntrospections: 3 });
     expect(costOf(cheaper, aliasedSchemas(3))).toBe(30);
-    expect(codeOf(() => cheaper.check({ schema, document: parse(aliasedSchemas(3)), principal: null }))).toBeNull();
-    expect(codeOf(() => cheaper.check({ schema, document: parse(aliasedSchemas(4)), principal: null }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => cheaper.check({ schema, document: parse(aliasedSchemas(3)), principal: null }))).toBeNull();
+    expect(limitCodeOf(() => cheaper.check({ schema, document: parse(aliasedSchemas(4)), principal: null }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     const none = createOperationLimits({ schemaIntrospections: 0 });
-    expect(codeOf(() => none.check({ schema, document: parse(getIntrospectionQuery()), principal: null }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => none.check({ schema, document: parse(getIntrospectionQuery()), principal: null }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     expect(() => createOperationLimits({ costModel: { introspectionCost: -1 } })).toThrow(new TypeError('"costModel.introspectionCost" must be a finite number >= 0'));
     expect(() => createOperationLimits({ schemaIntrospections: 1.5 })).toThrow(new TypeError('"schemaIntrospections" must be an integer >= 0'));
     expect(() => createOperationLimits({ schemaIntrospections: '1' as never })).toThrow(new TypeError('"schemaIntrospections" must be an integer >= 0'));
@@ -131,7 +117,7 @@ describe('the cost of introspection', () => {
     const [measured] = walked.measure(schema, parse(getIntrospectionQuery())).operations.values();
     expect(measured?.depth).toBeGreaterThan(DEFAULT_LIMITS.depth);
     expect(measured?.cost).toBeGreaterThan(1_000_000);
-    expect(codeOf(() => walked.check({ schema, document: parse(getIntrospectionQuery()), principal: null }))).toBe('ERR_QUERY_TOO_DEEP');
+    expect(limitCodeOf(() => walked.check({ schema, document: parse(getIntrospectionQuery()), principal: null }))).toBe('ERR_QUERY_TOO_DEEP');
   });
 
   it('is what a cost budget charges: costOf gives the introspection cost', () => {
@@ -147,17 +133,19 @@ describe('the source check and introspection', () => {
     const check = createSourceCheck(reference);
     // Within gold's depth and alias limits, no spread: the scan alone finds two __schema names.
     const short = '{ a: __schema { types { name } } b: __schema { types { name } } }';
-    expect(codeOf(() => check.check({ schema, source: short, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
-    expect(codeOf(() => check.check({ schema, source: aliasedSchemas(24), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => check.check({ schema, source: short, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => check.check({ schema, source: aliasedSchemas(24), principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     const spreads = `${getIntrospectionQuery().replace('__schema {', 'a: __schema { ...S }\n b: __schema {')} fragment S on __Schema { types { name } }`;
-    expect(codeOf(() => check.check({ schema, source: spreads, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => check.check({ schema, source: spreads, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     // Remembered: the same refusal again costs a lookup.
-    expect(codeOf(() => check.check({ schema, source: short, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
+    expect(limitCodeOf(() => check.check({ schema, source: short, principal: gold }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
     expect(check.stats().rememberedRefusals).toBe(1);
     for (const [, text] of INTROSPECTIONS) {
-      for (const who of [null, bronze, gold]) expect(codeOf(() => check.check({ schema, source: text, principal: who }))).toBeNull();
+      for (const who of [null, bronze, gold]) expect(limitCodeOf(() => check.check({ schema, source: text, principal: who }))).toBeNull();
     }
     // `__schema` as a string or a comment is not a selection.
-    expect(codeOf(() => check.check({ schema, source: '{ __type(name: "__schema") { name } } # __schema', principal: bronze }))).toBeNull();
+    expect(limitCodeOf(() => check.check({ schema, source: '{ __type(name: "__schema") { name } } # __schema', principal: bronze }))).toBeNull();
+    // One __schema whose fields repeat under other names (G6): refused here too, before validation.
+    expect(limitCodeOf(() => check.check({ schema, source: '{ __schema { a: types { name } b: types { name } } }', principal: bronze }))).toBe('ERR_TOO_MANY_INTROSPECTIONS');
   });
 });

@@ -8,8 +8,9 @@ import { buildSchema as buildSchemaOf, parse, validate } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationLimitsPlugin } from '../../src/apollo/index.js';
-import { accessKeyOf, createOperationLimits, DEFAULT_LIST_SIZE, LimitError } from '../../src/index.js';
-import type { AuthContext, JsonValue, OperationLimits, Principal } from '../../src/index.js';
+import { createOperationLimits, DEFAULT_LIST_SIZE, LimitError } from '../../src/index.js';
+import type { AuthContext, OperationLimits, Principal } from '../../src/index.js';
+import { limitCodeOf, machinePrincipal } from '../helpers/limitCases.js';
 
 /**
  * The operation limits on their own: measures cross-checked against graphql-armor's own rules and
@@ -48,11 +49,6 @@ const schema: GraphQLSchema = makeExecutableSchema({
   },
 });
 
-function principal(metadata: Record<string, JsonValue> | null, id = 'partner-app'): Principal {
-  const parts = { kind: 'machine' as const, client: { id, name: id, metadata }, scopes: [] };
-  return { ...parts, claims: {}, accessKey: accessKeyOf(parts) };
-}
-
 /** `{ node { child { child { ... id } } } }` with `levels` object levels below `node`. */
 function deepQuery(levels: number): string {
   return `{ node { ${'child { '.repeat(levels)}id${' }'.repeat(levels)} } }`;
@@ -61,8 +57,8 @@ function aliasQuery(count: number): string {
   return `{ ${Array.from({ length: count }, (_, index) => `a${index}: ping`).join(' ')} }`;
 }
 
-const bronze = principal({ tier: 'bronze' }, 'bronze-app');
-const platinum = principal({ tier: 'platinum' }, 'platinum-app');
+const bronze = machinePrincipal({ tier: 'bronze' }, 'bronze-app');
+const platinum = machinePrincipal({ tier: 'platinum' }, 'platinum-app');
 
 describe('createOperationLimits', () => {
   it.each([
@@ -90,7 +86,7 @@ describe('createOperationLimits', () => {
     });
     expect(limits.limitsFor(platinum)).toEqual({ depth: 9, aliases: 4, tokens: 200, cost: 1000 });
     expect(limits.limitsFor(bronze)).toEqual({ depth: 5, aliases: 4, tokens: 200, cost: 100 });
-    expect(limits.limitsFor(principal({ tier: ['platinum'] }))).toEqual(limits.limitsFor(bronze));
+    expect(limits.limitsFor(machinePrincipal({ tier: ['platinum'] }))).toEqual(limits.limitsFor(bronze));
     expect(limits.limitsFor(null)).toEqual(limits.limitsFor(bronze));
   });
 
@@ -150,15 +146,8 @@ describe('operation measures', () => {
 describe('cost with variables and defaults (issue 10, finding 5)', () => {
   // Default tier: cost 40; `{ nodes(first: 30) { id name } }` costs (2 + 1.5 + 1.5) × 30 = 150.
   const limits = createOperationLimits({ default: { cost: 40 } });
-  const costly = (text: string, variables?: Record<string, unknown>): string | null => {
-    try {
-      limits.check({ schema, document: parse(text), principal: bronze, variables: variables ?? null });
-      return null;
-    } catch (error) {
-      expect(error).toBeInstanceOf(LimitError);
-      return (error as LimitError).code;
-    }
-  };
+  const costly = (text: string, variables?: Record<string, unknown>): string | null =>
+    limitCodeOf(() => limits.check({ schema, document: parse(text), principal: bronze, variables: variables ?? null }));
 
   it('counts a size given by a variable at its value', () => {
     const text = 'query Q($n: Int) { nodes(first: $n) { id name } }';
@@ -211,15 +200,6 @@ describe('OperationLimits.check', () => {
   const check = (text: string, who: Principal | null, operationName?: string): void => {
     limits.check({ schema, document: parse(text), principal: who, operationName: operationName ?? null });
   };
-  const codeOf = (run: () => void): string | null => {
-    try {
-      run();
-      return null;
-    } catch (error) {
-      expect(error).toBeInstanceOf(LimitError);
-      return (error as LimitError).code;
-    }
-  };
 
   it.each([
     ['a deep query', deepQuery(4), 'ERR_QUERY_TOO_DEEP'],
@@ -227,21 +207,21 @@ describe('OperationLimits.check', () => {
     ['too many tokens', `{ ${'ping '.repeat(70)}}`, 'ERR_TOO_MANY_TOKENS'],
     ['a costly query', '{ nodes(first: 30) { id name } }', 'ERR_QUERY_TOO_COSTLY'],
   ])('refuses %s for the default tier and admits it for platinum', (_name, text, code) => {
-    expect(codeOf(() => check(text, bronze))).toBe(code);
-    expect(codeOf(() => check(text, null))).toBe(code);
-    expect(codeOf(() => check(text, platinum))).toBeNull();
+    expect(limitCodeOf(() => check(text, bronze))).toBe(code);
+    expect(limitCodeOf(() => check(text, null))).toBe(code);
+    expect(limitCodeOf(() => check(text, platinum))).toBeNull();
   });
 
   it('checks the chosen operation only, and every operation when none is named', () => {
     const text = `query Shallow { ping } query Deep ${deepQuery(5)}`;
-    expect(codeOf(() => check(text, bronze, 'Shallow'))).toBeNull();
-    expect(codeOf(() => check(text, bronze, 'Deep'))).toBe('ERR_QUERY_TOO_DEEP');
-    expect(codeOf(() => check(text, bronze))).toBe('ERR_QUERY_TOO_DEEP');
+    expect(limitCodeOf(() => check(text, bronze, 'Shallow'))).toBeNull();
+    expect(limitCodeOf(() => check(text, bronze, 'Deep'))).toBe('ERR_QUERY_TOO_DEEP');
+    expect(limitCodeOf(() => check(text, bronze))).toBe('ERR_QUERY_TOO_DEEP');
   });
 
   it('counts fragments: depth hidden in a named fragment is still found', () => {
     const text = 'query { ...F } fragment F on Query { node { child { child { child { id } } } } }';
-    expect(codeOf(() => check(text, bronze))).toBe('ERR_QUERY_TOO_DEEP');
+    expect(limitCodeOf(() => check(text, bronze))).toBe('ERR_QUERY_TOO_DEEP');
   });
 
   it('keeps the measured value and the limit out of the message, in the detail for the log', () => {
